@@ -1,0 +1,76 @@
+/**
+ * The Fastify application factory. Order: external plugins (security headers, rate limit, load
+ * shedding, OpenAPI), then the app's own plugins (services, errors, auth), then the routes, one
+ * folder per resource. Routes only parse, call a service and shape the reply.
+ */
+import Fastify, { type FastifyInstance } from 'fastify'
+import type { Logger } from 'pino'
+import { randomUUID } from 'node:crypto'
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
+import type { Config } from './config.js'
+import { loggerOptions } from './logger.js'
+import helmet from './plugins/external/helmet.js'
+import rateLimit from './plugins/external/rate-limit.js'
+import swagger from './plugins/external/swagger.js'
+import underPressure from './plugins/external/under-pressure.js'
+import auth from './plugins/app/auth.js'
+import errors from './plugins/app/errors.js'
+import servicesPlugin from './plugins/app/services.js'
+import datasetRoutes from './routes/datasets/index.js'
+import healthRoutes from './routes/health/index.js'
+import metricsRoutes from './routes/metrics/index.js'
+import queryRoutes from './routes/queries/index.js'
+import recordRoutes from './routes/records/index.js'
+import sketchRoutes from './routes/sketches/index.js'
+import tokenRoutes from './routes/tokens/index.js'
+import type { Services } from './services/index.js'
+
+export interface AppOptions {
+  config: Config
+  services: Services
+  /** The pino logger (built with loggerOptions, so redaction is on); false disables logging. */
+  logger?: Logger | false
+  /** Skip load shedding and rate limiting (benchmarks of the raw pipeline). */
+  disableLimits?: boolean
+}
+
+/** Content types streamed to the record loader instead of being buffered by Fastify. */
+export const streamedTypes = ['application/x-ndjson', 'application/octet-stream', 'text/plain', 'text/csv']
+
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { config } = options
+  const app = Fastify({
+    ...(options.logger === false ? { logger: false } : options.logger ? { loggerInstance: options.logger } : { logger: loggerOptions(config.logLevel) }),
+    bodyLimit: config.jsonBodyLimit,
+    requestTimeout: config.requestTimeoutMs,
+    connectionTimeout: config.requestTimeoutMs,
+    genReqId: () => randomUUID(),
+  }).withTypeProvider<ZodTypeProvider>()
+
+  app.setValidatorCompiler(validatorCompiler)
+  app.setSerializerCompiler(serializerCompiler)
+  app.addContentTypeParser(streamedTypes, (_req, payload, done) => done(null, payload))
+
+  await app.register(servicesPlugin, { services: options.services, config })
+  await app.register(errors)
+  await app.register(helmet)
+  if (!options.disableLimits) {
+    await app.register(rateLimit)
+    await app.register(underPressure)
+  }
+  await app.register(swagger)
+  await app.register(auth)
+
+  await app.register(healthRoutes)
+  await app.register(metricsRoutes)
+  await app.register(tokenRoutes, { prefix: '/v1/tokens' })
+  await app.register(datasetRoutes, { prefix: '/v1/datasets' })
+  await app.register(recordRoutes, { prefix: '/v1/datasets' })
+  await app.register(sketchRoutes, { prefix: '/v1/datasets' })
+  await app.register(queryRoutes, { prefix: '/v1/datasets' })
+
+  app.addHook('onClose', async () => {
+    await options.services.sketches.close()
+  })
+  return app as unknown as FastifyInstance
+}

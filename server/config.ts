@@ -1,0 +1,67 @@
+/** Configuration from the environment (DESIGN §3), validated once at start. */
+import { z } from 'zod'
+import { availableParallelism } from 'node:os'
+
+const intFrom = (fallback: number, min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback)
+
+const envSchema = z.object({
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: intFrom(8080, 0, 65535),
+  DPDIST_DB: z.string().min(1).default('./data/dpdist.db'),
+  DPDIST_ADMIN_TOKEN: z.string().min(16, 'DPDIST_ADMIN_TOKEN must be at least 16 characters').optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Largest ε one release (a sketch build or a geometric query) may charge. */
+  DPDIST_MAX_EPSILON: z.coerce.number().positive().max(1_000_000).default(1000),
+  /** Body limit of ordinary JSON requests (bytes). */
+  DPDIST_JSON_LIMIT: intFrom(1 << 20, 1024, 1 << 30),
+  /** Body limit of one record upload (bytes); bulk formats are streamed, never buffered whole. */
+  DPDIST_UPLOAD_LIMIT: intFrom(16 * 2 ** 30, 1024, Number.MAX_SAFE_INTEGER),
+  /** Requests per minute per token (or per IP without a token). */
+  DPDIST_RATE_LIMIT: intFrom(6000, 1, 10_000_000),
+  /** Most query strings in one `query:batch` call. */
+  DPDIST_BATCH_MAX: intFrom(256, 1, 100_000),
+  /** Worker threads for scans and builds (0 = scan on the main thread). */
+  DPDIST_WORKERS: intFrom(Math.max(1, availableParallelism()), 0, 256),
+  DPDIST_REQUEST_TIMEOUT_MS: intFrom(120_000, 1000, 3_600_000),
+})
+
+export interface Config {
+  host: string
+  port: number
+  dbPath: string
+  adminToken: string | undefined
+  logLevel: string
+  maxEpsilonMicro: number
+  jsonBodyLimit: number
+  uploadLimit: number
+  rateLimitPerMinute: number
+  batchMax: number
+  workers: number
+  requestTimeoutMs: number
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = envSchema.safeParse(env)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    throw new ConfigError(`invalid configuration: ${issue.path.join('.')}: ${issue.message}`)
+  }
+  const e = parsed.data
+  return {
+    host: e.HOST,
+    port: e.PORT,
+    dbPath: e.DPDIST_DB,
+    adminToken: e.DPDIST_ADMIN_TOKEN,
+    logLevel: e.LOG_LEVEL,
+    maxEpsilonMicro: Math.round(e.DPDIST_MAX_EPSILON * 1_000_000),
+    jsonBodyLimit: e.DPDIST_JSON_LIMIT,
+    uploadLimit: e.DPDIST_UPLOAD_LIMIT,
+    rateLimitPerMinute: e.DPDIST_RATE_LIMIT,
+    batchMax: e.DPDIST_BATCH_MAX,
+    workers: e.DPDIST_WORKERS,
+    requestTimeoutMs: e.DPDIST_REQUEST_TIMEOUT_MS,
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * Every error leaves as RFC 7807 problem+json. Client errors carry their detail; a 5xx never shows
+ * its internals (they are logged with the request id instead). Validation messages name fields,
+ * never submitted values.
+ */
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod'
+import { EpsilonError } from '../../../privacy/epsilon.js'
+import { BitParseError } from '../../../sketch/bits.js'
+import { ProblemError, problemBody, type ProblemCode } from '../../errors.js'
+import { RecordFormatError } from '../../services/record-formats.js'
+
+function send(reply: FastifyReply, req: FastifyRequest, status: number, code: ProblemCode, detail: string, ext: Record<string, unknown> = {}) {
+  return reply.code(status).type('application/problem+json').send(problemBody(status, code, detail, req.url.split('?')[0], ext))
+}
+
+export default fp(async (app) => {
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    if (err instanceof ProblemError) {
+      if (err.status === 503 && typeof err.extensions.retryAfter === 'number') reply.header('Retry-After', String(err.extensions.retryAfter))
+      return send(reply, req, err.status, err.code, err.message, err.extensions)
+    }
+    if (hasZodFastifySchemaValidationErrors(err)) {
+      const issues = err.validation.map((v) => ({ path: v.instancePath || '/', message: v.message ?? 'invalid' }))
+      const detail = issues.map((i) => `${i.path}: ${i.message}`).join('; ')
+      return send(reply, req, 400, 'validation-error', detail, { issues })
+    }
+    if (err instanceof RecordFormatError) {
+      return send(reply, req, 400, 'invalid-records', err.message, { recordIndex: err.recordIndex, line: err.line, recordId: err.recordId })
+    }
+    if (err instanceof BitParseError || err instanceof EpsilonError) return send(reply, req, 400, 'validation-error', err.message)
+    switch (err.code) {
+      case 'FST_ERR_CTP_BODY_TOO_LARGE':
+        return send(reply, req, 413, 'payload-too-large', `the body exceeds this route's limit of ${req.routeOptions.bodyLimit ?? app.initialConfig.bodyLimit} bytes`)
+      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+        return send(reply, req, 415, 'unsupported-media-type', `unsupported Content-Type "${req.headers['content-type'] ?? ''}"`)
+      case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+        return send(reply, req, 400, 'validation-error', 'the request body is empty or its length is wrong')
+      default:
+        break
+    }
+    if (err instanceof SyntaxError || (err.statusCode === 400 && err.message?.includes('JSON'))) {
+      return send(reply, req, 400, 'validation-error', 'the body is not valid JSON')
+    }
+    if (err.statusCode === 429) return send(reply, req, 429, 'rate-limited', err.message)
+    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+      return send(reply, req, err.statusCode, 'validation-error', 'the request could not be processed')
+    }
+    req.log.error({ err: { message: err.message, stack: err.stack, code: err.code } }, 'unhandled error')
+    return send(reply, req, 500, 'internal-error', `an internal error occurred (request ${req.id})`)
+  })
+
+  app.setNotFoundHandler((req, reply) => send(reply, req, 404, 'not-found', `no route ${req.method} ${req.url.split('?')[0]}`))
+})

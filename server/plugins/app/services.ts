@@ -1,0 +1,22 @@
+/** Decorates the instance with the service layer and the metrics registry. */
+import fp from 'fastify-plugin'
+import type { Config } from '../../config.js'
+import { Metrics } from '../../metrics.js'
+import type { Services } from '../../services/index.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    services: Services
+    config: Config
+    metrics: Metrics
+  }
+}
+
+export default fp<{ services: Services; config: Config }>(async (app, opts) => {
+  app.decorate('services', opts.services)
+  app.decorate('config', opts.config)
+  app.decorate('metrics', new Metrics())
+  app.addHook('onResponse', async (req, reply) => {
+    app.metrics.countRequest(req.method, req.routeOptions.url ?? 'unmatched', reply.statusCode)
+  })
+})

@@ -1,0 +1,71 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import { epsilonFromMicro, parseEpsilon } from '../../../privacy/epsilon.js'
+import { budgetView, setBudgetBody } from '../../schemas/budget.js'
+import { errorResponses, nameParams } from '../../schemas/common.js'
+import { createDatasetBody, datasetDetail, datasetList, datasetSummary } from '../../schemas/datasets.js'
+import { summarize } from '../../services/datasets.js'
+
+const routes: FastifyPluginAsyncZod = async (app) => {
+  const { datasets, sketches, budget } = app.services
+
+  app.post(
+    '/',
+    { schema: { tags: ['datasets'], summary: 'Create a dataset (admin)', body: createDatasetBody, response: { 201: datasetSummary, ...errorResponses } } },
+    async (req, reply) => {
+      const b = req.body
+      const created = datasets.create(req.principal, {
+        name: b.name,
+        bits: b.bits,
+        unitBits: b.unitBits,
+        budgetMicro: parseEpsilon(b.epsilonBudget),
+        retainRaw: b.retainRaw,
+        metrics: [...new Set(b.metrics)],
+      })
+      return reply.code(201).send(summarize(created))
+    },
+  )
+
+  app.get('/', { schema: { tags: ['datasets'], summary: 'List the datasets this token may see', response: { 200: datasetList, ...errorResponses } } }, async (req) => ({
+    datasets: datasets.list(req.principal).map(summarize),
+  }))
+
+  app.get(
+    '/:name',
+    { schema: { tags: ['datasets'], summary: 'Dataset details, sketches, budget and privacy statement', params: nameParams, response: { 200: datasetDetail, ...errorResponses } } },
+    async (req) => {
+      const d = datasets.get(req.principal, req.params.name)
+      return {
+        ...summarize(d),
+        budget: { epsilonBudget: epsilonFromMicro(d.budgetMicro), spent: epsilonFromMicro(d.spentMicro), remaining: epsilonFromMicro(d.budgetMicro - d.spentMicro) },
+        sketches: sketches.list(d).map((s) => ({ id: s.id, metric: s.metric, mechanism: s.mechanism, status: s.status, epsilon: s.epsilon, k: s.k, records: s.records })),
+        privacy: datasets.report(d),
+      }
+    },
+  )
+
+  app.delete(
+    '/:name',
+    { schema: { tags: ['datasets'], summary: 'Delete a dataset, its records and sketches (admin); its ledger stays', params: nameParams, response: { 204: z.null(), ...errorResponses } } },
+    async (req, reply) => {
+      datasets.delete(req.principal, req.params.name)
+      return reply.code(204).send()
+    },
+  )
+
+  app.get(
+    '/:name/budget',
+    { schema: { tags: ['budget'], summary: 'Budget, spend and the append-only ledger', params: nameParams, response: { 200: budgetView, ...errorResponses } } },
+    async (req) => budget.view(datasets.get(req.principal, req.params.name)),
+  )
+
+  app.put(
+    '/:name/budget',
+    { schema: { tags: ['budget'], summary: 'Set the total ε budget (admin; leaves a ledger row)', params: nameParams, body: setBudgetBody, response: { 200: budgetView, ...errorResponses } } },
+    async (req) => {
+      const d = datasets.get(req.principal, req.params.name)
+      return budget.setBudget(req.principal, d, parseEpsilon(req.body.epsilonBudget))
+    },
+  )
+}
+export default routes

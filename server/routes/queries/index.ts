@@ -1,0 +1,82 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import type { z } from 'zod'
+import { epsilonFromMicro, parseEpsilon } from '../../../privacy/epsilon.js'
+import { BitParseError, parseBits } from '../../../sketch/bits.js'
+import { ProblemError } from '../../errors.js'
+import { errorResponses, nameParams } from '../../schemas/common.js'
+import { batchBody, batchResponse, queryBody, queryResponse } from '../../schemas/queries.js'
+import type { QueryRequest } from '../../services/queries.js'
+
+type Options = Omit<z.infer<typeof queryBody>, 'query'>
+
+function parseQuery(text: string, encoding: Options['encoding'], n: number, index?: number): Uint8Array {
+  try {
+    return parseBits(text, encoding, n)
+  } catch (err) {
+    if (err instanceof BitParseError) throw new ProblemError(400, 'validation-error', `${index === undefined ? 'query' : `queries[${index}]`}: ${err.message}`)
+    throw err
+  }
+}
+
+function toRequest(o: Options, query: Uint8Array, capMicro: number): QueryRequest {
+  return {
+    metric: o.metric,
+    query,
+    mechanism: o.mechanism,
+    sketch: o.sketch,
+    epsilonMicro: o.epsilon === undefined ? undefined : parseEpsilon(o.epsilon, capMicro),
+    k: o.k,
+    top: o.top,
+    maxDistance: o.maxDistance,
+    confidence: o.confidence,
+    simultaneous: o.simultaneous,
+  }
+}
+
+const routes: FastifyPluginAsyncZod = async (app) => {
+  const { datasets, queries } = app.services
+  const cap = app.config.maxEpsilonMicro
+
+  app.post(
+    '/:name/query',
+    {
+      schema: {
+        tags: ['queries'],
+        summary: 'Estimated distances from a query string to every record (sketch: free; geometric: charged)',
+        params: nameParams,
+        body: queryBody,
+        response: { 200: queryResponse, ...errorResponses },
+      },
+    },
+    async (req) => {
+      const d = datasets.get(req.principal, req.params.name)
+      const { query, ...options } = req.body
+      return queries.query(req.principal, d, toRequest(options, parseQuery(query, options.encoding, d.bits), cap))
+    },
+  )
+
+  app.post(
+    '/:name/query::batch',
+    {
+      schema: {
+        tags: ['queries'],
+        summary: 'Many query strings in one call, sharing options (geometric batches are charged in total, up front)',
+        params: nameParams,
+        body: batchBody,
+        response: { 200: batchResponse, ...errorResponses },
+      },
+    },
+    async (req) => {
+      const d = datasets.get(req.principal, req.params.name)
+      const { queries: texts, ...options } = req.body
+      if (texts.length > app.config.batchMax) {
+        throw new ProblemError(400, 'validation-error', `a batch holds at most ${app.config.batchMax} queries`)
+      }
+      const reqs = texts.map((t, i) => toRequest(options, parseQuery(t, options.encoding, d.bits, i), cap))
+      const answers = await queries.batch(req.principal, d, reqs)
+      const charged = answers.reduce((s, a) => s + Math.round(a.epsilonCharged * 1_000_000), 0)
+      return { epsilonCharged: epsilonFromMicro(charged), answers }
+    },
+  )
+}
+export default routes

@@ -1,0 +1,55 @@
+import { z } from 'zod'
+import { encoding, epsilonInput, metric, privacyReport } from './common.js'
+
+const queryOptions = {
+  metric,
+  encoding: encoding.default('binary'),
+  mechanism: z.enum(['sketch', 'geometric']).default('sketch'),
+  sketch: z.string().max(100).optional(),
+  epsilon: epsilonInput.optional(),
+  k: z.number().int().min(0).optional().describe('edit-distance cap for the geometric mechanism (default 64)'),
+  top: z.number().int().min(1).max(1_000_000).default(100),
+  maxDistance: z.number().min(0).optional(),
+  confidence: z.number().gt(0).lt(1).default(0.95),
+  simultaneous: z.boolean().default(false),
+}
+
+export const queryBody = z
+  .object({ ...queryOptions, query: z.string().min(1) })
+  .strict()
+  .meta({ id: 'QueryRequest' })
+
+export const batchBody = z
+  .object({ ...queryOptions, queries: z.array(z.string().min(1)).min(1) })
+  .strict()
+  .meta({ id: 'BatchQueryRequest' })
+
+export const queryResult = z.object({
+  id: z.string(),
+  estimate: z.number(),
+  ciLow: z.number(),
+  ciHigh: z.number(),
+  status: z.enum(['ok', 'saturated', 'above_k', 'unreliable']),
+})
+
+export const queryResponse = z
+  .object({
+    dataset: z.string(),
+    metric,
+    mechanism: z.enum(['sketch', 'geometric']),
+    sketch: z
+      .object({ id: z.string(), mechanism: z.string(), epsilon: z.number(), k: z.number().int(), params: z.record(z.string(), z.unknown()) })
+      .nullable(),
+    epsilonCharged: z.number(),
+    records: z.number().int(),
+    returned: z.number().int(),
+    confidence: z.number(),
+    simultaneous: z.boolean(),
+    results: z.array(queryResult),
+    privacy: privacyReport,
+  })
+  .meta({ id: 'QueryResponse' })
+
+export const batchResponse = z
+  .object({ epsilonCharged: z.number(), answers: z.array(queryResponse) })
+  .meta({ id: 'BatchQueryResponse' })

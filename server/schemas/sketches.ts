@@ -1,0 +1,65 @@
+import { z } from 'zod'
+import { epsilonInput, metric } from './common.js'
+
+export const mechanismName = z.enum(['parity', 'pl07', 'lcp-tree', 'noisy-bits'])
+
+export const sketchBody = z
+  .object({
+    metric,
+    mechanism: mechanismName.optional(),
+    epsilon: epsilonInput,
+    k: z.number().int().min(1),
+    options: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict()
+  .meta({ id: 'SketchRequest' })
+
+export const estimateBody = sketchBody.extend({ targetSd: z.number().positive().optional() }).strict().meta({ id: 'SketchEstimateRequest' })
+
+const predictedSd = z.object({ atZero: z.number(), atHalfK: z.number(), atK: z.number() })
+
+export const sketchEstimate = z
+  .object({
+    metric,
+    mechanism: mechanismName,
+    epsilon: z.number(),
+    k: z.number().int(),
+    delta: z.number().int(),
+    flipProbability: z.number(),
+    realisedEpsilonPerCell: z.number(),
+    bytesPerRecord: z.number().int(),
+    totalBytes: z.number().int(),
+    records: z.number().int(),
+    predictedSd,
+    reliable: z.boolean(),
+    notes: z.array(z.string()),
+    params: z.record(z.string(), z.unknown()),
+    minEpsilonForTargetSd: z.number().nullable().optional(),
+  })
+  .meta({ id: 'SketchEstimate' })
+
+export const sketchView = z
+  .object({
+    id: z.string(),
+    dataset: z.string(),
+    metric: z.string(),
+    mechanism: z.string(),
+    status: z.enum(['queued', 'building', 'ready', 'failed']),
+    epsilon: z.number(),
+    k: z.number().int(),
+    records: z.number().int(),
+    progress: z.number().int(),
+    progressFraction: z.number(),
+    error: z.string().nullable(),
+    params: z.record(z.string(), z.unknown()),
+    delta: z.number().int(),
+    flipProbability: z.number(),
+    predictedSd: predictedSd.nullable(),
+    reliable: z.boolean(),
+    createdAt: z.string(),
+    readyAt: z.string().nullable(),
+  })
+  .meta({ id: 'Sketch' })
+
+export const sketchList = z.object({ sketches: z.array(sketchView) })
+export const sketchParams = z.object({ name: z.string(), id: z.string().max(100) })

@@ -1,0 +1,265 @@
+/**
+ * Distance queries.
+ * - `sketch`: post-processing of a ready noisy sketch: free, unlimited, never reads raw bits.
+ * - `geometric`: exact distances from raw bits (retainRaw datasets) plus independent discrete
+ *   Laplace noise per record (L1 sensitivity unitBits), charged per query; the debit is written
+ *   before the exact distances are computed or any noise is drawn.
+ */
+import type { Dataset } from '../../db/datasets.js'
+import { epsilonFromMicro } from '../../privacy/epsilon.js'
+import { geometricRelease } from '../../privacy/geometric.js'
+import { bytesToWords, wordsFor } from '../../sketch/bits.js'
+import { editDistanceScan } from '../../sketch/edit-exact.js'
+import { exactHammingScan } from '../../sketch/hamming-exact.js'
+import { getMechanism } from '../../sketch/mechanisms.js'
+import type { Estimate, EstimateStatus, Metric } from '../../sketch/mechanism.js'
+import { ProblemError, conflict } from '../errors.js'
+import type { BudgetService } from './budget.js'
+import type { ServiceContext } from './context.js'
+import { canAccess, type Principal } from './principal.js'
+import { privacyReport, type PrivacyReport } from './privacy-report.js'
+import type { LoadedSketch } from './sketch-registry.js'
+import type { SketchService } from './sketches.js'
+
+export interface QueryRequest {
+  metric: Metric
+  /** The query string, already parsed to canonical packed bytes. */
+  query: Uint8Array
+  mechanism: 'sketch' | 'geometric'
+  sketch?: string
+  epsilonMicro?: number
+  /** Edit-distance cap for the geometric mechanism (answers estimate min(d, k + 1)). */
+  k?: number
+  top: number
+  maxDistance?: number
+  confidence: number
+  simultaneous: boolean
+}
+
+export interface QueryResult {
+  id: string
+  estimate: number
+  ciLow: number
+  ciHigh: number
+  status: EstimateStatus
+}
+
+export interface QueryResponse {
+  dataset: string
+  metric: Metric
+  mechanism: 'sketch' | 'geometric'
+  sketch: { id: string; mechanism: string; epsilon: number; k: number; params: Record<string, unknown> } | null
+  epsilonCharged: number
+  records: number
+  returned: number
+  confidence: number
+  simultaneous: boolean
+  results: QueryResult[]
+  privacy: PrivacyReport
+}
+
+/** Scans a loaded sketch for one query string; the worker pool provides a parallel one. */
+export type SketchScanner = (
+  sketch: LoadedSketch,
+  query: Uint32Array,
+  options: { confidence: number; simultaneousM: number | null },
+) => Promise<Estimate[]> | Estimate[]
+
+export function scanInline(
+  sketch: LoadedSketch,
+  query: Uint32Array,
+  options: { confidence: number; simultaneousM: number | null },
+): Estimate[] {
+  const mechanism = getMechanism(sketch.mechanism)
+  const estimate = mechanism.prepareQuery(sketch.plan, sketch.pTilde, sketch.calibration, query, options)
+  const wpr = sketch.plan.wordsPerRecord
+  const out = new Array<Estimate>(sketch.recordCount)
+  for (let r = 0; r < sketch.recordCount; r++) out[r] = estimate(sketch.data, r * wpr)
+  return out
+}
+
+/** Indices of the `top` smallest estimates within maxDistance, ascending (ties by record order). */
+export function selectTop(estimates: ArrayLike<number>, top: number, maxDistance?: number): number[] {
+  const idx: number[] = []
+  for (let i = 0; i < estimates.length; i++) if (maxDistance === undefined || estimates[i] <= maxDistance) idx.push(i)
+  idx.sort((a, b) => estimates[a] - estimates[b] || a - b)
+  return idx.length > top ? idx.slice(0, top) : idx
+}
+
+interface RawCache {
+  count: number
+  data: Uint32Array
+}
+
+export class QueryService {
+  readonly #ctx: ServiceContext
+  readonly #budget: BudgetService
+  readonly #sketches: SketchService
+  readonly #raw = new Map<number, RawCache>()
+  #scanner: SketchScanner = scanInline
+
+  constructor(ctx: ServiceContext, budget: BudgetService, sketches: SketchService) {
+    this.#ctx = ctx
+    this.#budget = budget
+    this.#sketches = sketches
+  }
+
+  #queueDepth: () => number = () => 0
+
+  useScanner(scanner: SketchScanner, queueDepth: () => number = () => 0): void {
+    this.#scanner = scanner
+    this.#queueDepth = queueDepth
+  }
+
+  /** Scan tasks waiting for a worker. */
+  queueDepth(): number {
+    return this.#queueDepth()
+  }
+
+  forgetDataset(datasetId: number): void {
+    this.#raw.delete(datasetId)
+  }
+
+  async query(principal: Principal, dataset: Dataset, req: QueryRequest): Promise<QueryResponse> {
+    if (!canAccess(principal, dataset.name)) throw new ProblemError(404, 'not-found', `no dataset named "${dataset.name}"`)
+    if (!dataset.metrics.includes(req.metric)) {
+      throw new ProblemError(400, 'validation-error', `dataset "${dataset.name}" does not allow metric "${req.metric}"`)
+    }
+    return req.mechanism === 'geometric' ? this.#geometric(principal, dataset, [req])[0] : this.#sketch(dataset, req)
+  }
+
+  /** Many query strings sharing the same options. Geometric batches are charged once, in total, up front. */
+  async batch(principal: Principal, dataset: Dataset, reqs: QueryRequest[]): Promise<QueryResponse[]> {
+    if (!canAccess(principal, dataset.name)) throw new ProblemError(404, 'not-found', `no dataset named "${dataset.name}"`)
+    if (reqs.length === 0) return []
+    if (!dataset.metrics.includes(reqs[0].metric)) {
+      throw new ProblemError(400, 'validation-error', `dataset "${dataset.name}" does not allow metric "${reqs[0].metric}"`)
+    }
+    if (reqs[0].mechanism === 'geometric') return this.#geometric(principal, dataset, reqs)
+    const out: QueryResponse[] = []
+    for (const r of reqs) out.push(await this.#sketch(dataset, r))
+    return out
+  }
+
+  async #sketch(dataset: Dataset, req: QueryRequest): Promise<QueryResponse> {
+    if (req.epsilonMicro !== undefined) {
+      throw new ProblemError(400, 'validation-error', 'epsilon applies only to the geometric mechanism: sketch answers are free')
+    }
+    const sketch = this.#sketches.forQuery(dataset, req.metric, req.sketch)
+    const query = toWords(req.query, dataset.bits)
+    const simultaneousM = req.simultaneous ? sketch.recordCount : null
+    const estimates = await this.#scanner(sketch, query, { confidence: req.confidence, simultaneousM })
+    const ids = this.#ctx.datasets.recordIds(dataset.id, sketch.recordCount)
+    const values = Float64Array.from(estimates, (e) => e.estimate)
+    const chosen = selectTop(values, req.top, req.maxDistance)
+    const fresh = this.#ctx.datasets.findById(dataset.id) ?? dataset
+    const notes = ['answers are post-processing of a sketch released once: queries on it charge no ε']
+    if (!sketch.plan.reliable) notes.push('this sketch was built below the ε where its error bound holds: estimates are unreliable')
+    return {
+      dataset: dataset.name,
+      metric: req.metric,
+      mechanism: 'sketch',
+      sketch: {
+        id: sketch.id,
+        mechanism: sketch.mechanism,
+        epsilon: epsilonFromMicro(sketch.epsilonMicro),
+        k: sketch.plan.k,
+        params: sketch.plan.params,
+      },
+      epsilonCharged: 0,
+      records: sketch.recordCount,
+      returned: chosen.length,
+      confidence: req.confidence,
+      simultaneous: req.simultaneous,
+      results: chosen.map((i) => ({ id: ids[i], ...pick(estimates[i]) })),
+      privacy: privacyReport(fresh, 0, notes),
+    }
+  }
+
+  #geometric(principal: Principal, dataset: Dataset, reqs: QueryRequest[]): QueryResponse[] {
+    const first = reqs[0]
+    if (first.epsilonMicro === undefined) throw new ProblemError(400, 'validation-error', 'the geometric mechanism needs epsilon (charged per query)')
+    if (first.epsilonMicro > this.#ctx.config.maxEpsilonMicro) {
+      throw new ProblemError(400, 'validation-error', `epsilon exceeds the per-release cap of ${epsilonFromMicro(this.#ctx.config.maxEpsilonMicro)}`)
+    }
+    if (!dataset.retainRaw || dataset.rawDeleted) {
+      throw conflict(`the geometric mechanism needs raw bits, and dataset "${dataset.name}" does not retain them (retainRaw is false)`)
+    }
+    if (dataset.recordCount === 0) throw conflict(`dataset "${dataset.name}" has no records`)
+    if (first.sketch !== undefined) throw new ProblemError(400, 'validation-error', 'sketch applies only to the sketch mechanism')
+    const k = first.metric === 'edit' ? Math.min(first.k ?? 64, dataset.bits) : dataset.bits
+    const perQuery = first.epsilonMicro
+    const total = perQuery * reqs.length
+    if (!Number.isSafeInteger(total)) throw new ProblemError(400, 'validation-error', 'the total ε of this batch is too large')
+    const count = dataset.recordCount
+    // Debit first: nothing below runs unless the charge is on disk.
+    this.#budget.debit({
+      datasetId: dataset.id,
+      epsilonMicro: total,
+      kind: 'query',
+      tokenId: principal.tokenId,
+      details: { mechanism: 'geometric', metric: first.metric, queries: reqs.length, epsilonPerQuery: epsilonFromMicro(perQuery), records: count, ...(first.metric === 'edit' ? { k } : {}) },
+    })
+    const raw = this.#rawWords(dataset, count)
+    const ids = this.#ctx.datasets.recordIds(dataset.id, count)
+    const wpr = wordsFor(dataset.bits)
+    const fresh = this.#ctx.datasets.findById(dataset.id) ?? dataset
+    return reqs.map((req) => {
+      const query = toWords(req.query, dataset.bits)
+      const exact =
+        req.metric === 'hamming'
+          ? exactHammingScan(raw.data, count, wpr, query)
+          : editDistanceScan(raw.data, count, wpr, dataset.bits, query, k)
+      const released = geometricRelease(
+        this.#ctx.noise,
+        exact,
+        perQuery,
+        dataset.unitBits,
+        dataset.bits,
+        req.confidence,
+        req.simultaneous ? count : null,
+      )
+      const values = Float64Array.from(released, (r) => r.estimate)
+      const chosen = selectTop(values, req.top, req.maxDistance)
+      const status: EstimateStatus = 'ok'
+      return {
+        dataset: dataset.name,
+        metric: req.metric,
+        mechanism: 'geometric' as const,
+        sketch: null,
+        epsilonCharged: epsilonFromMicro(perQuery),
+        records: count,
+        returned: chosen.length,
+        confidence: req.confidence,
+        simultaneous: req.simultaneous,
+        results: chosen.map((i) => ({ id: ids[i], estimate: released[i].estimate, ciLow: released[i].ciLow, ciHigh: released[i].ciHigh, status })),
+        privacy: privacyReport(fresh, perQuery, [
+          'exact distances plus independent two-sided geometric noise per record; each query is charged',
+          ...(req.metric === 'edit' ? [`edit distances are capped: the estimate is of min(d, ${k + 1})`] : []),
+        ]),
+      }
+    })
+  }
+
+  #rawWords(dataset: Dataset, count: number): RawCache {
+    const cached = this.#raw.get(dataset.id)
+    if (cached && cached.count === count) return cached
+    const wpr = wordsFor(dataset.bits)
+    const data = new Uint32Array(count * wpr)
+    for (const r of this.#ctx.datasets.rawRecords(dataset.id, 0, count)) {
+      if (r.bits === null) throw conflict(`dataset "${dataset.name}" no longer stores raw bits`)
+      bytesToWords(r.bits, dataset.bits, data, r.ordinal * wpr)
+    }
+    const entry = { count, data }
+    this.#raw.set(dataset.id, entry)
+    return entry
+  }
+}
+
+function toWords(bytes: Uint8Array, n: number): Uint32Array {
+  return bytesToWords(bytes, n, new Uint32Array(wordsFor(n)), 0)
+}
+
+function pick(e: Estimate): Omit<QueryResult, 'id'> {
+  return { estimate: e.estimate, ciLow: e.ciLow, ciHigh: e.ciHigh, status: e.status }
+}

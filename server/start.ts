@@ -1,0 +1,49 @@
+/**
+ * Starts dpdist: open (and migrate) the database, make sure an admin token exists, load ready
+ * sketches into memory, build the app and listen. Used by `npm start` and `dpdist serve`.
+ */
+import type { FastifyInstance } from 'fastify'
+import { pino, type Logger } from 'pino'
+import { openDatabase } from '../db/database.js'
+import { productionNoiseSource } from '../privacy/noise-source.js'
+import { buildApp } from './app.js'
+import type { Config } from './config.js'
+import { loggerOptions } from './logger.js'
+import { repositories } from './services/context.js'
+import { createServices, type Services } from './services/index.js'
+
+export interface Running {
+  app: FastifyInstance
+  services: Services
+  url: string
+  close(): Promise<void>
+}
+
+export async function start(config: Config, logger: Logger = pino(loggerOptions(config.logLevel))): Promise<Running> {
+  const db = openDatabase(config.dbPath)
+  const services = createServices({ ...repositories(db), config, noise: productionNoiseSource(), log: logger })
+  const { generated } = services.tokens.bootstrap()
+  if (generated) {
+    // Printed once, to the terminal only (never to the log): only its hash is stored.
+    process.stdout.write(
+      `\nGenerated an admin token (shown once; set DPDIST_ADMIN_TOKEN to choose your own):\n\n  ${generated}\n\n`,
+    )
+  }
+  const loaded = services.sketches.loadAll()
+  logger.info({ sketches: loaded.sketches, bytes: loaded.bytes, ms: loaded.ms }, 'sketches loaded into memory')
+  const app = await buildApp({ config, services, logger })
+  let closed = false
+  const close = async () => {
+    if (closed) return
+    closed = true
+    await app.close()
+    db.close()
+  }
+  try {
+    const url = await app.listen({ host: config.host, port: config.port })
+    return { app, services, url, close }
+  } catch (err) {
+    await close()
+    throw err
+  }
+}
