@@ -70,7 +70,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(queryRoutes, { prefix: '/v1/datasets' })
 
   app.addHook('onClose', async () => {
-    await options.services.sketches.close()
+    await options.services.close()
   })
   return app as unknown as FastifyInstance
 }

@@ -3,6 +3,7 @@ import { BudgetService } from './budget.js'
 import type { ServiceContext } from './context.js'
 import { DatasetService } from './datasets.js'
 import { QueryService } from './queries.js'
+import { ScanPool } from './scan-pool.js'
 import { SketchService } from './sketches.js'
 import { TokenService } from './tokens.js'
 
@@ -13,6 +14,8 @@ export interface Services {
   budget: BudgetService
   sketches: SketchService
   queries: QueryService
+  /** Stops builds and the scan workers. */
+  close(): Promise<void>
 }
 
 export function createServices(ctx: ServiceContext): Services {
@@ -25,5 +28,11 @@ export function createServices(ctx: ServiceContext): Services {
     sketches.registry.unloadDataset(d.id)
     queries.forgetDataset(d.id)
   })
-  return { ctx, datasets, tokens, budget, sketches, queries }
+  const pool = ctx.config.workers > 0 ? new ScanPool(ctx.config.workers) : null
+  if (pool) queries.useScanner(pool.scan, () => pool.queueSize)
+  const close = async () => {
+    await sketches.close()
+    await pool?.close()
+  }
+  return { ctx, datasets, tokens, budget, sketches, queries, close }
 }

@@ -11,13 +11,14 @@ import { geometricRelease } from '../../privacy/geometric.js'
 import { bytesToWords, wordsFor } from '../../sketch/bits.js'
 import { editDistanceScan } from '../../sketch/edit-exact.js'
 import { exactHammingScan } from '../../sketch/hamming-exact.js'
-import { getMechanism } from '../../sketch/mechanisms.js'
-import type { Estimate, EstimateStatus, Metric } from '../../sketch/mechanism.js'
+import type { EstimateStatus, Metric } from '../../sketch/mechanism.js'
 import { ProblemError, conflict } from '../errors.js'
 import type { BudgetService } from './budget.js'
 import type { ServiceContext } from './context.js'
 import { canAccess, type Principal } from './principal.js'
 import { privacyReport, type PrivacyReport } from './privacy-report.js'
+import { statusCodes, type TopHits } from './scan.js'
+import { scanInline } from './scan-pool.js'
 import type { LoadedSketch } from './sketch-registry.js'
 import type { SketchService } from './sketches.js'
 
@@ -58,25 +59,16 @@ export interface QueryResponse {
   privacy: PrivacyReport
 }
 
-/** Scans a loaded sketch for one query string; the worker pool provides a parallel one. */
-export type SketchScanner = (
-  sketch: LoadedSketch,
-  query: Uint32Array,
-  options: { confidence: number; simultaneousM: number | null },
-) => Promise<Estimate[]> | Estimate[]
-
-export function scanInline(
-  sketch: LoadedSketch,
-  query: Uint32Array,
-  options: { confidence: number; simultaneousM: number | null },
-): Estimate[] {
-  const mechanism = getMechanism(sketch.mechanism)
-  const estimate = mechanism.prepareQuery(sketch.plan, sketch.pTilde, sketch.calibration, query, options)
-  const wpr = sketch.plan.wordsPerRecord
-  const out = new Array<Estimate>(sketch.recordCount)
-  for (let r = 0; r < sketch.recordCount; r++) out[r] = estimate(sketch.data, r * wpr)
-  return out
+export interface ScanRequest {
+  sketch: LoadedSketch
+  queries: Uint32Array[]
+  options: { confidence: number; simultaneousM: number | null }
+  top: number
+  maxDistance?: number
 }
+
+/** Scans a loaded sketch for one or more query strings and returns each one's top hits. */
+export type SketchScanner = (req: ScanRequest) => Promise<TopHits[]> | TopHits[]
 
 /** Indices of the `top` smallest estimates within maxDistance, ascending (ties by record order). */
 export function selectTop(estimates: ArrayLike<number>, top: number, maxDistance?: number): number[] {
@@ -105,6 +97,12 @@ export class QueryService {
   }
 
   #queueDepth: () => number = () => 0
+  #onScan: ((records: number, seconds: number) => void) | undefined
+
+  /** Called after every sketch scan (metrics). */
+  onScan(listener: (records: number, seconds: number) => void): void {
+    this.#onScan = listener
+  }
 
   useScanner(scanner: SketchScanner, queueDepth: () => number = () => 0): void {
     this.#scanner = scanner
@@ -125,7 +123,7 @@ export class QueryService {
     if (!dataset.metrics.includes(req.metric)) {
       throw new ProblemError(400, 'validation-error', `dataset "${dataset.name}" does not allow metric "${req.metric}"`)
     }
-    return req.mechanism === 'geometric' ? this.#geometric(principal, dataset, [req])[0] : this.#sketch(dataset, req)
+    return (req.mechanism === 'geometric' ? this.#geometric(principal, dataset, [req]) : await this.#sketch(dataset, [req]))[0]
   }
 
   /** Many query strings sharing the same options. Geometric batches are charged once, in total, up front. */
@@ -135,45 +133,55 @@ export class QueryService {
     if (!dataset.metrics.includes(reqs[0].metric)) {
       throw new ProblemError(400, 'validation-error', `dataset "${dataset.name}" does not allow metric "${reqs[0].metric}"`)
     }
-    if (reqs[0].mechanism === 'geometric') return this.#geometric(principal, dataset, reqs)
-    const out: QueryResponse[] = []
-    for (const r of reqs) out.push(await this.#sketch(dataset, r))
-    return out
+    return reqs[0].mechanism === 'geometric' ? this.#geometric(principal, dataset, reqs) : this.#sketch(dataset, reqs)
   }
 
-  async #sketch(dataset: Dataset, req: QueryRequest): Promise<QueryResponse> {
-    if (req.epsilonMicro !== undefined) {
+  async #sketch(dataset: Dataset, reqs: QueryRequest[]): Promise<QueryResponse[]> {
+    const first = reqs[0]
+    if (first.epsilonMicro !== undefined) {
       throw new ProblemError(400, 'validation-error', 'epsilon applies only to the geometric mechanism: sketch answers are free')
     }
-    const sketch = this.#sketches.forQuery(dataset, req.metric, req.sketch)
-    const query = toWords(req.query, dataset.bits)
-    const simultaneousM = req.simultaneous ? sketch.recordCount : null
-    const estimates = await this.#scanner(sketch, query, { confidence: req.confidence, simultaneousM })
+    const sketch = this.#sketches.forQuery(dataset, first.metric, first.sketch)
+    const t0 = performance.now()
+    const hits = await this.#scanner({
+      sketch,
+      queries: reqs.map((r) => toWords(r.query, dataset.bits)),
+      options: { confidence: first.confidence, simultaneousM: first.simultaneous ? sketch.recordCount : null },
+      top: first.top,
+      maxDistance: first.maxDistance,
+    })
+    this.#onScan?.(sketch.recordCount * reqs.length, (performance.now() - t0) / 1000)
     const ids = this.#ctx.datasets.recordIds(dataset.id, sketch.recordCount)
-    const values = Float64Array.from(estimates, (e) => e.estimate)
-    const chosen = selectTop(values, req.top, req.maxDistance)
     const fresh = this.#ctx.datasets.findById(dataset.id) ?? dataset
     const notes = ['answers are post-processing of a sketch released once: queries on it charge no ε']
     if (!sketch.plan.reliable) notes.push('this sketch was built below the ε where its error bound holds: estimates are unreliable')
-    return {
+    const privacy = privacyReport(fresh, 0, notes)
+    const sketchInfo = {
+      id: sketch.id,
+      mechanism: sketch.mechanism,
+      epsilon: epsilonFromMicro(sketch.epsilonMicro),
+      k: sketch.plan.k,
+      params: sketch.plan.params,
+    }
+    return hits.map((h) => ({
       dataset: dataset.name,
-      metric: req.metric,
-      mechanism: 'sketch',
-      sketch: {
-        id: sketch.id,
-        mechanism: sketch.mechanism,
-        epsilon: epsilonFromMicro(sketch.epsilonMicro),
-        k: sketch.plan.k,
-        params: sketch.plan.params,
-      },
+      metric: first.metric,
+      mechanism: 'sketch' as const,
+      sketch: sketchInfo,
       epsilonCharged: 0,
       records: sketch.recordCount,
-      returned: chosen.length,
-      confidence: req.confidence,
-      simultaneous: req.simultaneous,
-      results: chosen.map((i) => ({ id: ids[i], ...pick(estimates[i]) })),
-      privacy: privacyReport(fresh, 0, notes),
-    }
+      returned: h.ordinals.length,
+      confidence: first.confidence,
+      simultaneous: first.simultaneous,
+      results: Array.from(h.ordinals, (ordinal, i) => ({
+        id: ids[ordinal],
+        estimate: h.estimate[i],
+        ciLow: h.ciLow[i],
+        ciHigh: h.ciHigh[i],
+        status: statusCodes[h.status[i]],
+      })),
+      privacy,
+    }))
   }
 
   #geometric(principal: Principal, dataset: Dataset, reqs: QueryRequest[]): QueryResponse[] {
@@ -260,6 +268,3 @@ function toWords(bytes: Uint8Array, n: number): Uint32Array {
   return bytesToWords(bytes, n, new Uint32Array(wordsFor(n)), 0)
 }
 
-function pick(e: Estimate): Omit<QueryResult, 'id'> {
-  return { estimate: e.estimate, ciLow: e.ciLow, ciHigh: e.ciHigh, status: e.status }
-}

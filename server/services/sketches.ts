@@ -15,7 +15,7 @@ import { flipProbability } from '../../privacy/randomized-response.js'
 import { getMechanism } from '../../sketch/mechanisms.js'
 import type { MechanismName, Metric, Plan } from '../../sketch/mechanism.js'
 import { ProblemError, conflict, notFound } from '../errors.js'
-import { workerUrl } from '../workers/worker-url.js'
+import { workerStart } from '../workers/worker-url.js'
 import type { BudgetService } from './budget.js'
 import { buildSketchData } from './build.js'
 import type { ServiceContext } from './context.js'
@@ -307,7 +307,9 @@ export class SketchService {
 
   #buildInWorker(record: SketchRecord, dataset: Dataset, plan: Plan, output: Uint32Array, progress: (done: number) => void): Promise<void> {
     return new Promise((resolve, reject) => {
-      const worker = new Worker(workerUrl('build-worker'), {
+      const start = workerStart('build-worker')
+      const worker = new Worker(start.url, {
+        env: start.env,
         workerData: { dbPath: this.#ctx.config.dbPath, datasetId: dataset.id, count: record.recordCount, plan, output: output.buffer },
       })
       this.#workers.add(worker)

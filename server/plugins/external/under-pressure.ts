@@ -5,10 +5,11 @@ import { ProblemError } from '../../errors.js'
 /** Sheds load with 503 + Retry-After instead of queueing without bound. */
 export default fp(async (app) => {
   await app.register(underPressure, {
-    maxEventLoopDelay: 1000,
-    maxHeapUsedBytes: 0,
-    maxRssBytes: 0,
-    maxEventLoopUtilization: 0.98,
+    // Event-loop delay, not utilisation: a CPU-busy server at full utilisation is healthy, one whose
+    // loop cannot answer within a second is not.
+    maxEventLoopDelay: app.config.maxEventLoopDelayMs,
+    maxHeapUsedBytes: app.config.maxHeapBytes,
+    maxRssBytes: app.config.maxRssBytes,
     retryAfter: 5,
     pressureHandler(_req, _reply, type, value) {
       throw new ProblemError(503, 'overloaded', `the server is overloaded (${type}${value === undefined ? '' : ` = ${Math.round(Number(value))}`}); retry later`, {

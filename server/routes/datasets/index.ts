@@ -10,7 +10,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
   const { datasets, sketches, budget } = app.services
 
   app.post(
-    '/',
+    '',
     { schema: { tags: ['datasets'], summary: 'Create a dataset (admin)', body: createDatasetBody, response: { 201: datasetSummary, ...errorResponses } } },
     async (req, reply) => {
       const b = req.body
@@ -26,7 +26,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     },
   )
 
-  app.get('/', { schema: { tags: ['datasets'], summary: 'List the datasets this token may see', response: { 200: datasetList, ...errorResponses } } }, async (req) => ({
+  app.get('', { schema: { tags: ['datasets'], summary: 'List the datasets this token may see', response: { 200: datasetList, ...errorResponses } } }, async (req) => ({
     datasets: datasets.list(req.principal).map(summarize),
   }))
 
@@ -49,7 +49,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     { schema: { tags: ['datasets'], summary: 'Delete a dataset, its records and sketches (admin); its ledger stays', params: nameParams, response: { 204: z.null(), ...errorResponses } } },
     async (req, reply) => {
       datasets.delete(req.principal, req.params.name)
-      return reply.code(204).send()
+      return reply.code(204).send(null)
     },
   )
 

@@ -7,14 +7,14 @@ const view = (t: Token) => ({ id: t.id, role: t.role, datasets: t.datasets, labe
 
 const routes: FastifyPluginAsyncZod = async (app) => {
   app.post(
-    '/',
+    '',
     { schema: { tags: ['tokens'], summary: 'Create a token (admin); the secret is shown once', body: createTokenBody, response: { 201: createdToken, ...errorResponses } } },
     async (req, reply) => {
       const { token, secret } = app.services.tokens.create(req.principal, req.body.role, req.body.datasets ?? null, req.body.label ?? null)
       return reply.code(201).send({ ...view(token), token: secret })
     },
   )
-  app.get('/', { schema: { tags: ['tokens'], summary: 'List tokens (admin; never secrets)', response: { 200: tokenList, ...errorResponses } } }, async (req) => ({
+  app.get('', { schema: { tags: ['tokens'], summary: 'List tokens (admin; never secrets)', response: { 200: tokenList, ...errorResponses } } }, async (req) => ({
     tokens: app.services.tokens.list(req.principal).map(view),
   }))
   app.delete(
