@@ -28,7 +28,7 @@ export function createServices(ctx: ServiceContext): Services {
     sketches.registry.unloadDataset(d.id)
     queries.forgetDataset(d.id)
   })
-  const pool = ctx.config.workers > 0 ? new ScanPool(ctx.config.workers) : null
+  const pool = ctx.config.workers > 0 ? new ScanPool(ctx.config.workers, ctx.config.scanQueue) : null
   if (pool) queries.useScanner(pool.scan, () => pool.queueSize)
   const close = async () => {
     await sketches.close()

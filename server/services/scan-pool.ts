@@ -65,7 +65,7 @@ export class ScanPool {
     try {
       return (await this.#pool.run(task)) as TopHits[]
     } catch (err) {
-      if (err instanceof Error && /queue is full/i.test(err.message)) {
+      if (err instanceof Error && /task queue is at limit/i.test(err.message)) {
         throw new ProblemError(503, 'overloaded', 'too many queries are waiting for a scan worker; retry later', { retryAfter: 1 })
       }
       throw err

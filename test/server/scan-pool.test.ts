@@ -1,0 +1,98 @@
+import t from 'tap'
+import fc from 'fast-check'
+import { randomBits, wordsToBytes } from '../../sketch/bits.js'
+import { localOperator } from '../../server/services/principal.js'
+import { ScanPool, scanInline } from '../../server/services/scan-pool.js'
+import type { ParsedRecord } from '../../server/services/record-formats.js'
+import { SeededNoiseSource } from '../support/seeded-noise.js'
+import { testApp } from '../support/app.js'
+
+const N = 128
+const M = 40_000
+
+async function* syntheticRecords(seed: string, m: number): AsyncGenerator<ParsedRecord[]> {
+  const rng = new SeededNoiseSource(seed)
+  const base = randomBits(N, () => rng.nextUint32())
+  for (let first = 0; first < m; first += 4096) {
+    const batch: ParsedRecord[] = []
+    for (let r = first; r < Math.min(m, first + 4096); r++) {
+      const bits = base.slice()
+      const d = rng.nextUint32() % 40
+      for (let j = 0; j < d; j++) {
+        const p = rng.nextUint32() % N
+        bits[p >>> 5] ^= 1 << (31 - (p & 31))
+      }
+      batch.push({ id: null, bytes: wordsToBytes(bits, N) })
+    }
+    yield batch
+  }
+}
+
+t.test('worker pool scans give exactly the single-thread results', async (t) => {
+  const h = await testApp({ env: { DPDIST_WORKERS: '2' } })
+  t.teardown(h.close)
+  const { datasets, sketches } = h.services
+  const d = datasets.create(localOperator, { name: 'big', bits: N, unitBits: 1, budgetMicro: 10_000_000, retainRaw: true, metrics: ['hamming', 'edit'] })
+  await datasets.load(localOperator, 'big', syntheticRecords('pool', M))
+  const job = sketches.build(localOperator, datasets.get(localOperator, 'big'), { metric: 'hamming', epsilonMicro: 4_000_000, k: 32 })
+  await sketches.whenDone(job.id)
+  const built = sketches.get(d, job.id)
+  t.equal(built.status, 'ready', `build: ${built.error ?? ''} ${h.logLines.filter((l) => l.includes('"level":50')).join(' ')}`)
+  const sketch = sketches.forQuery(datasets.get(localOperator, d.name), 'hamming')
+  t.equal(sketch.recordCount, M)
+  const pool = new ScanPool(2)
+  t.teardown(() => pool.close())
+  const rng = new SeededNoiseSource('queries')
+  await fc.assert(
+    fc.asyncProperty(
+      fc.integer({ min: 1, max: 300 }),
+      fc.option(fc.integer({ min: 0, max: 64 }), { nil: undefined }),
+      fc.integer({ min: 1, max: 3 }),
+      fc.boolean(),
+      async (top, maxDistance, nQueries, simultaneous) => {
+        const queries = Array.from({ length: nQueries }, () => randomBits(N, () => rng.nextUint32()))
+        const req = { sketch, queries, options: { confidence: 0.9, simultaneousM: simultaneous ? M : null }, top, maxDistance }
+        const inline = scanInline(req)
+        const pooled = await pool.scan(req)
+        t.same(pooled, inline)
+        return true
+      },
+    ),
+    { numRuns: 12, seed: 7 },
+  )
+})
+
+t.test('a burst far above capacity gets 503 with Retry-After, loses nothing, and the server recovers', async (t) => {
+  const h = await testApp({ env: { DPDIST_WORKERS: '2', DPDIST_SCAN_QUEUE: '4' } })
+  t.teardown(h.close)
+  const { datasets, sketches } = h.services
+  datasets.create(localOperator, { name: 'big', bits: N, unitBits: 1, budgetMicro: 100_000_000, retainRaw: true, metrics: ['hamming'] })
+  await datasets.load(localOperator, 'big', syntheticRecords('burst', M))
+  const job = sketches.build(localOperator, datasets.get(localOperator, 'big'), { metric: 'hamming', epsilonMicro: 4_000_000, k: 32 })
+  await sketches.whenDone(job.id)
+  const query = Buffer.from(wordsToBytes(randomBits(N, () => 12345), N)).toString('hex')
+  // warm the workers so the burst measures queueing, not thread start-up
+  const warm = await h.request({ method: 'POST', url: '/v1/datasets/big/query', payload: { metric: 'hamming', query, encoding: 'hex' } })
+  t.equal(warm.statusCode, 200, warm.body)
+  const burst = await Promise.all(
+    Array.from({ length: 120 }, (_, i) =>
+      h.request({
+        method: 'POST',
+        url: '/v1/datasets/big/query',
+        payload: i % 10 === 0 ? { metric: 'hamming', query, encoding: 'hex', mechanism: 'geometric', epsilon: '0.01' } : { metric: 'hamming', query, encoding: 'hex', top: 10 },
+      }),
+    ),
+  )
+  const codes = burst.map((r) => r.statusCode)
+  const shed = burst.filter((r) => r.statusCode === 503)
+  t.ok(shed.length > 0, `some requests were shed (${shed.length} of ${burst.length})`)
+  t.ok(codes.every((c) => c === 200 || c === 503), `only answers and 503s: ${[...new Set(codes)]} ${burst.find((r) => r.statusCode !== 200 && r.statusCode !== 503)?.body}`)
+  t.equal(shed[0].headers['retry-after'], '1')
+  t.equal(shed[0].json().type, '/problems/overloaded')
+  const answeredGeometric = burst.filter((r, i) => i % 10 === 0 && r.statusCode === 200).length
+  const ledger = h.db.prepare("SELECT COUNT(*) AS c FROM ledger WHERE kind = 'query'").get() as { c: number }
+  t.equal(ledger.c, answeredGeometric, 'every charged answer has its ledger row (geometric queries do not use the pool)')
+  const after = await h.request({ method: 'POST', url: '/v1/datasets/big/query', payload: { metric: 'hamming', query, encoding: 'hex' } })
+  t.equal(after.statusCode, 200, 'normal service after the burst')
+  t.equal(h.db.pragma('integrity_check', { simple: true }), 'ok')
+})
