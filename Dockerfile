@@ -12,7 +12,6 @@ COPY cli ./cli
 COPY sketch ./sketch
 COPY privacy ./privacy
 COPY db ./db
-COPY bench ./bench
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
