@@ -12,6 +12,7 @@ import { getMechanism } from '../../sketch/mechanisms.js'
 import type { Calibration, EstimateStatus, Plan, QueryOptions, RecordEstimator } from '../../sketch/mechanism.js'
 
 export const statusCodes: EstimateStatus[] = ['ok', 'saturated', 'above_k', 'unreliable']
+const statusIndex: Record<EstimateStatus, number> = { ok: 0, saturated: 1, above_k: 2, unreliable: 3 }
 
 export interface ScanTask {
   data: Uint32Array
@@ -127,7 +128,7 @@ export function scanTop(task: ScanTask): TopHits[] {
       for (let r = block; r < end; r++) {
         const e = estimate(task.data, r * wpr)
         if (e.estimate > max || !heap.admits(e.estimate, r)) continue
-        heap.push(r, e.estimate, e.ciLow, e.ciHigh, statusCodes.indexOf(e.status))
+        heap.push(r, e.estimate, e.ciLow, e.ciHigh, statusIndex[e.status])
       }
     }
   }

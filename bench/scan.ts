@@ -1,0 +1,95 @@
+/**
+ * Scan throughput (issue "Throughput at scale"): one core vs the worker pool, batches vs single
+ * queries, and memory held per million records, on a `parity` sketch with m = 10^6, n = 1024, k = 32.
+ * Run: npm run bench -- scan   (or: npx tsx bench/scan.ts; add --records N to change m)
+ */
+import { cpus, availableParallelism } from 'node:os'
+import { productionNoiseSource } from '../privacy/noise-source.js'
+import { flipProbability } from '../privacy/randomized-response.js'
+import { randomBits } from '../sketch/bits.js'
+import { getMechanism } from '../sketch/mechanisms.js'
+import { ScanPool, scanInline } from '../server/services/scan-pool.js'
+import type { LoadedSketch } from '../server/services/sketch-registry.js'
+
+const arg = process.argv.indexOf('--records')
+const m = arg > 0 ? Number(process.argv[arg + 1]) : 1_000_000
+const n = 1024
+const k = 32
+const noise = productionNoiseSource()
+const next = () => noise.nextUint32()
+
+const gc = (globalThis as { gc?: () => void }).gc
+gc?.()
+const rssBefore = process.memoryUsage().rss
+const mechanism = getMechanism('parity')
+const plan = mechanism.plan({ n, k, epsilonMicro: 4_000_000, unitBits: 1, options: {} }, 'bench-scan-seed')
+const flip = flipProbability(plan.epsilonMicro, plan.delta)
+const data = new Uint32Array(new SharedArrayBuffer(m * plan.wordsPerRecord * 4))
+const build = mechanism.builder(plan, flip, noise)
+const record = randomBits(n, next)
+const t0 = performance.now()
+for (let r = 0; r < m; r++) {
+  // cheap variation of one random record: enough for throughput, the estimator's cost does not depend on the bits
+  record[r % record.length] ^= 1 << (r & 31)
+  build(record, 0, data, r * plan.wordsPerRecord)
+}
+const buildMs = performance.now() - t0
+gc?.()
+const rssAfter = process.memoryUsage().rss
+const sketch: LoadedSketch = {
+  id: 'bench',
+  datasetId: 0,
+  metric: 'hamming',
+  mechanism: 'parity',
+  plan,
+  pTilde: flip.pTilde,
+  epsilonMicro: plan.epsilonMicro,
+  calibration: mechanism.calibrate(plan, flip.pTilde),
+  recordCount: m,
+  data,
+  readyAt: '',
+}
+const options = { confidence: 0.95, simultaneousM: null }
+const queries = Array.from({ length: 32 }, () => randomBits(n, next))
+
+function time(fn: () => unknown, reps: number): number {
+  fn() // warm-up
+  const s = performance.now()
+  for (let i = 0; i < reps; i++) fn()
+  return (performance.now() - s) / reps
+}
+async function timeAsync(fn: () => Promise<unknown>, reps: number): Promise<number> {
+  await fn()
+  const s = performance.now()
+  for (let i = 0; i < reps; i++) await fn()
+  return (performance.now() - s) / reps
+}
+
+const single = time(() => scanInline({ sketch, queries: [queries[0]], options, top: 100 }), 10)
+const threads = availableParallelism()
+const pool = new ScanPool(threads)
+const pooled = await timeAsync(() => Promise.resolve(pool.scan({ sketch, queries: [queries[0]], options, top: 100 })), 10)
+const batchInline = time(() => scanInline({ sketch, queries, options, top: 100 }), 3) / queries.length
+const singles32 = time(() => queries.forEach((q) => scanInline({ sketch, queries: [q], options, top: 100 })), 2) / queries.length
+const batchPool = (await timeAsync(() => Promise.resolve(pool.scan({ sketch, queries, options, top: 100 })), 3)) / queries.length
+await pool.close()
+
+const sketchBytes = data.byteLength
+const rssDelta = rssAfter - rssBefore
+const fmt = (x: number) => x.toFixed(2)
+console.log(`## Scan (parity, m = ${m.toLocaleString('en')}, n = ${n}, k = ${k})
+
+Machine: ${cpus()[0].model}, ${cpus().length} cores, Node ${process.version}. Command: \`npm run bench -- scan\`.
+Sketch: M = ${plan.params.cells}, L = ${plan.params.repetitions}, ${plan.wordsPerRecord * 4} bytes per record; top = 100.
+
+| measure | value |
+|---|---|
+| build, one core | ${Math.round(m / (buildMs / 1000)).toLocaleString('en')} records/s |
+| one query, one core (inline) | ${fmt(single)} ms (${Math.round(m / (single / 1000)).toLocaleString('en')} records/s) |
+| one query, pool of ${threads} workers | ${fmt(pooled)} ms — speed-up ${fmt(single / pooled)}× (target ≥ 1.7× on two cores) |
+| batch of 32, one core | ${fmt(batchInline)} ms per query |
+| 32 single queries, one core | ${fmt(singles32)} ms per query — batch ${fmt(singles32 / batchInline)}× fewer ms per query (target ≥ 3×) |
+| batch of 32, pool | ${fmt(batchPool)} ms per query |
+| sketch bytes held | ${(sketchBytes / 1e6).toFixed(1)} MB (${(sketchBytes / m).toFixed(0)} B/record) |
+| RSS growth while holding it | ${(rssDelta / 1e6).toFixed(1)} MB — ${fmt(rssDelta / sketchBytes)}× the sketch bytes (target ≤ 1.3×) |
+`)
