@@ -73,6 +73,7 @@ export class DatasetRepository {
   readonly #deleteFrom
   readonly #recordIds
   readonly #rawRange
+  readonly #idOf
 
   constructor(db: Db) {
     this.#db = db
@@ -89,6 +90,7 @@ export class DatasetRepository {
     this.#recordIds = db.prepare<[number, number], { ordinal: number; id: string }>(
       'SELECT ordinal, id FROM records WHERE dataset_id = ? AND ordinal < ? ORDER BY ordinal',
     )
+    this.#idOf = db.prepare<[number, number], { id: string }>('SELECT id FROM records WHERE dataset_id = ? AND ordinal = ?')
     this.#rawRange = db.prepare<[number, number, number], { ordinal: number; bits: Buffer | null }>(
       'SELECT ordinal, bits FROM records WHERE dataset_id = ? AND ordinal >= ? AND ordinal < ? ORDER BY ordinal',
     )
@@ -153,6 +155,13 @@ export class DatasetRepository {
   /** Removes an aborted upload's pending records. */
   discardPending(datasetId: number, fromOrdinal: number): void {
     this.#deleteFrom.run(datasetId, fromOrdinal)
+  }
+
+  /** The ids of the given committed records (point lookups: cheap for a top-k answer). */
+  idsOf(datasetId: number, ordinals: ArrayLike<number>): string[] {
+    const out = new Array<string>(ordinals.length)
+    for (let i = 0; i < ordinals.length; i++) out[i] = this.#idOf.get(datasetId, ordinals[i])!.id
+    return out
   }
 
   recordIds(datasetId: number, count: number): string[] {

@@ -151,7 +151,6 @@ export class QueryService {
       maxDistance: first.maxDistance,
     })
     this.#onScan?.(sketch.recordCount * reqs.length, (performance.now() - t0) / 1000)
-    const ids = this.#ctx.datasets.recordIds(dataset.id, sketch.recordCount)
     const fresh = this.#ctx.datasets.findById(dataset.id) ?? dataset
     const notes = ['answers are post-processing of a sketch released once: queries on it charge no ε']
     if (!sketch.plan.reliable) notes.push('this sketch was built below the ε where its error bound holds: estimates are unreliable')
@@ -163,7 +162,9 @@ export class QueryService {
       k: sketch.plan.k,
       params: sketch.plan.params,
     }
-    return hits.map((h) => ({
+    return hits.map((h) => {
+      const ids = this.#ctx.datasets.idsOf(dataset.id, h.ordinals)
+      return {
       dataset: dataset.name,
       metric: first.metric,
       mechanism: 'sketch' as const,
@@ -181,7 +182,8 @@ export class QueryService {
         status: statusCodes[h.status[i]],
       })),
       privacy,
-    }))
+      }
+    })
   }
 
   #geometric(principal: Principal, dataset: Dataset, reqs: QueryRequest[]): QueryResponse[] {
@@ -209,7 +211,6 @@ export class QueryService {
       details: { mechanism: 'geometric', metric: first.metric, queries: reqs.length, epsilonPerQuery: epsilonFromMicro(perQuery), records: count, ...(first.metric === 'edit' ? { k } : {}) },
     })
     const raw = this.#rawWords(dataset, count)
-    const ids = this.#ctx.datasets.recordIds(dataset.id, count)
     const wpr = wordsFor(dataset.bits)
     const fresh = this.#ctx.datasets.findById(dataset.id) ?? dataset
     return reqs.map((req) => {
@@ -229,6 +230,7 @@ export class QueryService {
       )
       const values = Float64Array.from(released, (r) => r.estimate)
       const chosen = selectTop(values, req.top, req.maxDistance)
+      const ids = this.#ctx.datasets.idsOf(dataset.id, chosen)
       const status: EstimateStatus = 'ok'
       return {
         dataset: dataset.name,
@@ -240,7 +242,7 @@ export class QueryService {
         returned: chosen.length,
         confidence: req.confidence,
         simultaneous: req.simultaneous,
-        results: chosen.map((i) => ({ id: ids[i], estimate: released[i].estimate, ciLow: released[i].ciLow, ciHigh: released[i].ciHigh, status })),
+        results: chosen.map((i, j) => ({ id: ids[j], estimate: released[i].estimate, ciLow: released[i].ciLow, ciHigh: released[i].ciHigh, status })),
         privacy: privacyReport(fresh, perQuery, [
           'exact distances plus independent two-sided geometric noise per record; each query is charged',
           ...(req.metric === 'edit' ? [`edit distances are capped: the estimate is of min(d, ${k + 1})`] : []),
