@@ -1,0 +1,215 @@
+/**
+ * Edit-distance benchmark: exact capped edit distance over raw records (banded Myers bit-vector,
+ * sketch/edit-exact.ts, and Landau–Vishkin with the word-parallel LCE, sketch/landau-vishkin.ts)
+ * against the private mechanisms `noisy-bits` (paper-notes §5.6) and `lcp-tree` (§5.5), on the same
+ * data with k = 32.
+ *
+ * Data: one random query B of n bits; 90 % of the m records are B with planted edits (a budget
+ * uniform in 0..32, sketch/edit-calibration.ts plantEdits), 10 % are unrelated random strings.
+ * Synthetic data comes from a seeded generator; privacy noise from the production NoiseSource.
+ *
+ * Reports per (m, n): ms per query (one thread, best of the repetitions), bytes per record, build
+ * records/s, mean absolute error against the exact distance on the near records, and how many
+ * unrelated records were reported above k. Run: `npx tsx bench/edit.ts` (writes bench/results-edit.md;
+ * `--quick` runs only the smallest size and does not write the file).
+ */
+import { writeFileSync } from 'node:fs'
+import { cpus, loadavg, totalmem } from 'node:os'
+import { fileURLToPath } from 'node:url'
+import { wordsFor } from '../sketch/bits.js'
+import { editDistanceCapped } from '../sketch/edit-exact.js'
+import { plantEdits, syntheticRng, syntheticString } from '../sketch/edit-calibration.js'
+import { WindowedLce, landauVishkin, stringWindows } from '../sketch/landau-vishkin.js'
+import type { Estimate, SketchMechanism } from '../sketch/mechanism.js'
+import { lcpTree } from '../sketch/lcp-tree.js'
+import { noisyBits } from '../sketch/noisy-bits.js'
+import { flipProbability } from '../privacy/randomized-response.js'
+import { productionNoiseSource } from '../privacy/noise-source.js'
+
+const K = 32
+const NEAR_FRACTION = 0.9
+const quick = process.argv.includes('--quick')
+const sizes: Array<[number, number]> = quick ? [[10_000, 4096]] : [[10_000, 4096], [10_000, 16_384], [1000, 65_536]]
+/** Repetitions per timing: at least MIN_REPEATS, more (up to MAX_REPEATS) until one second has been spent. */
+const MIN_REPEATS = 5
+const MAX_REPEATS = 30
+
+/** Wall and CPU (user + system) milliseconds of one run of f. */
+interface Timing {
+  wall: number
+  cpu: number
+}
+function timed(f: () => void): Timing {
+  const c0 = process.cpuUsage()
+  const t0 = performance.now()
+  f()
+  const wall = performance.now() - t0
+  const c = process.cpuUsage(c0)
+  return { wall, cpu: (c.user + c.system) / 1000 }
+}
+/** Runs f repeatedly (see MIN_REPEATS) and keeps every timing. */
+function repeated(f: () => void): Timing[] {
+  const out: Timing[] = []
+  let spent = 0
+  while (out.length < MIN_REPEATS || (spent < 1000 && out.length < MAX_REPEATS)) {
+    const x = timed(f)
+    out.push(x)
+    spent += x.wall
+  }
+  return out
+}
+/** Best of the repetitions: the machine may be shared, and interference only ever adds time. */
+function best(xs: Timing[]): Timing {
+  return { wall: Math.min(...xs.map((x) => x.wall)), cpu: Math.min(...xs.map((x) => x.cpu)) }
+}
+
+interface Row {
+  m: number
+  n: number
+  method: string
+  epsilon: string
+  msPerQuery: number
+  cpuMsPerQuery: number
+  /** CPU µs per record. */
+  usPerRecord: number
+  bytesPerRecord: number
+  buildPerSecond: string
+  calibrateMs: string
+  mae: string
+  aboveK: string
+}
+
+const rows: Row[] = []
+const loadAtStart = loadavg()[0]
+
+for (const [m, n] of sizes) {
+  const rng = syntheticRng(`bench-edit/${m}/${n}`)
+  const query = syntheticString(n, rng)
+  const w = wordsFor(n)
+  const records = new Uint32Array(m * w)
+  const near = new Uint8Array(m)
+  for (let r = 0; r < m; r++) {
+    const isNear = rng.nextUint32() / 2 ** 32 < NEAR_FRACTION
+    near[r] = isNear ? 1 : 0
+    records.set(isNear ? plantEdits(query, n, rng.nextUint32() % (K + 1), rng) : syntheticString(n, rng), r * w)
+  }
+  const nearCount = near.reduce((s, x) => s + x, 0)
+
+  // Exact baselines.
+  const truth = new Int32Array(m)
+  const myersTimes = repeated(() => {
+    for (let r = 0; r < m; r++) truth[r] = editDistanceCapped(records, n, query, n, K, r * w, 0)
+  })
+  let disagreements = 0
+  const lvTimes = repeated(() => {
+    // The scan form: the query's 32-bit windows once, one oracle for all records.
+    const oracle = new WindowedLce(records, n, stringWindows(query, 0, n), n)
+    for (let r = 0; r < m; r++) {
+      oracle.base = r * w
+      const d = landauVishkin(n, n, K, oracle)
+      if ((d ?? K + 1) !== truth[r]) disagreements++
+    }
+  })
+  if (disagreements > 0) throw new Error(`exact LV and Myers disagree on ${disagreements} records`)
+  for (const [method, times] of [['exact Myers (edit-exact)', myersTimes], ['exact Landau–Vishkin', lvTimes]] as const) {
+    const { wall, cpu } = best(times)
+    rows.push({
+      m, n, method, epsilon: '—', msPerQuery: wall, cpuMsPerQuery: cpu, usPerRecord: (1000 * cpu) / m, bytesPerRecord: 4 * w,
+      buildPerSecond: '—', calibrateMs: '—', mae: '0', aboveK: `${m - nearCount}/${m - nearCount}`,
+    })
+  }
+
+  const runs: Array<[SketchMechanism, number[]]> = [
+    [noisyBits, [6, 8, 10]],
+    // ε = 400: practically noise-free at every n here, to show the algorithm's own scaling.
+    [lcpTree, [60, 80, 120, 400]],
+  ]
+  for (const [mech, epsilons] of runs) {
+    for (const eps of epsilons) {
+      const plan = mech.plan({ n, k: K, epsilonMicro: eps * 1_000_000, unitBits: 1, options: {} }, 'bench-public-hash-seed')
+      const flip = flipProbability(plan.epsilonMicro, plan.delta)
+      const sketches = new Uint32Array(m * plan.wordsPerRecord)
+      const build = mech.builder(plan, flip, productionNoiseSource())
+      const b0 = performance.now()
+      for (let r = 0; r < m; r++) build(records, r * w, sketches, r * plan.wordsPerRecord)
+      const buildMs = performance.now() - b0
+      const c0 = performance.now()
+      const cal = mech.calibrate(plan, flip.pTilde)
+      const calMs = performance.now() - c0
+      const out: Estimate[] = new Array(m)
+      const times = repeated(() => {
+        const estimate = mech.prepareQuery(plan, flip.pTilde, cal, query, { confidence: 0.95, simultaneousM: null })
+        for (let r = 0; r < m; r++) out[r] = estimate(sketches, r * plan.wordsPerRecord)
+      })
+      let absErr = 0
+      let farAbove = 0
+      for (let r = 0; r < m; r++) {
+        if (near[r] === 1) absErr += Math.abs(out[r].estimate - truth[r])
+        else if (out[r].estimate > K) farAbove++
+      }
+      const { wall, cpu } = best(times)
+      rows.push({
+        m, n, method: `${mech.name}${plan.reliable ? '' : ' (unreliable)'}`, epsilon: String(eps),
+        msPerQuery: wall, cpuMsPerQuery: cpu, usPerRecord: (1000 * cpu) / m, bytesPerRecord: 4 * plan.wordsPerRecord,
+        buildPerSecond: Math.round(m / (buildMs / 1000)).toLocaleString('en-US'),
+        calibrateMs: cal.samples === 0 ? 'skipped (too costly; rigorous fallback)' : calMs.toFixed(0),
+        mae: (absErr / nearCount).toFixed(3), aboveK: `${farAbove}/${m - nearCount}`,
+      })
+    }
+  }
+  console.error(`done m=${m} n=${n}`)
+}
+
+const fmt = (x: number, digits: number): string => x.toFixed(digits)
+const lines: string[] = []
+lines.push('# Edit-distance benchmark (k = 32)')
+lines.push('')
+lines.push(`Command: \`npx tsx bench/edit.ts\` · Node ${process.version} · ${cpus()[0]?.model ?? 'unknown CPU'} ` +
+  `(${cpus().length} logical cores, one thread used) · ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM · ${new Date().toISOString().slice(0, 10)} · ` +
+  `load average ${loadAtStart.toFixed(2)} at start, ${loadavg()[0].toFixed(2)} at end`)
+lines.push('')
+lines.push(`Data: one random query; ${100 * NEAR_FRACTION} % of records are the query with planted edits (budget uniform in 0..${K}: ` +
+  'substitutions, deletion+insertion pairs near and far apart, short bursts), the rest unrelated random strings. MAE is over the near records, against the ' +
+  'exact distance; "above k" counts unrelated records reported above k. Query time is the best of ' +
+  `${MIN_REPEATS}–${MAX_REPEATS} runs (at least ${MIN_REPEATS} and one second; wall clock and process CPU time, separately) and includes prepareQuery (lcp-tree: the per-diagonal prefix tables). Build uses the production CSPRNG. ` +
+  'Calibration is the one-off Monte-Carlo interval table per sketch.')
+lines.push('')
+lines.push('| m | n | method | ε | ms/query (wall) | ms/query (CPU) | CPU µs/record | bytes/record | build records/s | calibrate ms | MAE | above k |')
+lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|')
+for (const r of rows) {
+  lines.push(`| ${r.m} | ${r.n} | ${r.method} | ${r.epsilon} | ${fmt(r.msPerQuery, 1)} | ${fmt(r.cpuMsPerQuery, 1)} | ${fmt(r.usPerRecord, 2)} | ` +
+    `${r.bytesPerRecord} | ${r.buildPerSecond} | ${r.calibrateMs} | ${r.mae} | ${r.aboveK} |`)
+}
+lines.push('')
+// Sublinearity of lcp-tree: per-record query cost at the largest n over the smallest n, same ε.
+const perRecord = (method: string, n: number, eps: string): number | undefined =>
+  rows.find((r) => r.n === n && r.method.startsWith(method) && r.epsilon === eps)?.usPerRecord
+const nMin = sizes[0][1]
+const nMax = sizes[sizes.length - 1][1]
+if (nMax > nMin) {
+  lines.push(`CPU time per record, n = ${nMax} vs n = ${nMin} (${nMax / nMin}× longer strings):`)
+  lines.push('')
+  for (const eps of ['60', '80', '120', '400']) {
+    const a = perRecord('lcp-tree', nMin, eps)
+    const b = perRecord('lcp-tree', nMax, eps)
+    if (a !== undefined && b !== undefined) lines.push(`- lcp-tree ε = ${eps}: ${(b / a).toFixed(2)}×`)
+  }
+  for (const eps of ['6', '8', '10']) {
+    const a = perRecord('noisy-bits', nMin, eps)
+    const b = perRecord('noisy-bits', nMax, eps)
+    if (a !== undefined && b !== undefined) lines.push(`- noisy-bits ε = ${eps}: ${(b / a).toFixed(2)}×`)
+  }
+  const a = perRecord('exact Myers', nMin, '—')
+  const b = perRecord('exact Myers', nMax, '—')
+  if (a !== undefined && b !== undefined) lines.push(`- exact Myers: ${(b / a).toFixed(2)}×`)
+  lines.push('')
+  lines.push('Notes: at a fixed ε, lcp-tree\'s Δ grows with n (1 + #levels: 8 at n = 4096, 12 at n = 65536), so each cell is ' +
+    'flipped far more often at larger n and the Landau–Vishkin search does extra rounds on noise (and errs more); ε = 400 ' +
+    'shows the algorithm\'s own scaling. At n = 65536 only m = 1000 records share the per-query prefix tables ' +
+    '((2k+1)·n/64 parity words, about 2 ms), which adds about 2 µs per record. noisy-bits is linear in n by design and, at ' +
+    'ε = 6, n·p̃ grows to 162 at n = 65536, so its band (k + n·p̃ + 4√(n·p̃) + 5) and cost grow accordingly.')
+  lines.push('')
+}
+const text = lines.join('\n')
+console.log(text)
+if (!quick) writeFileSync(fileURLToPath(new URL('./results-edit.md', import.meta.url)), text)
