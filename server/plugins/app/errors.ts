@@ -14,7 +14,7 @@ import { RecordFormatError } from '../../services/record-formats.js'
 function send(reply: FastifyReply, req: FastifyRequest, status: number, code: ProblemCode, detail: string, ext: Record<string, unknown> = {}) {
   // A streamed upload refused before its end: nothing reads the rest of the body any more, so the
   // connection must close, or it stays open (and blocks a graceful shutdown) until the client gives up.
-  if (!req.raw.complete) reply.header('connection', 'close')
+  if (req.raw.complete === false) reply.header('connection', 'close')
   return reply.code(status).type('application/problem+json').send(problemBody(status, code, detail, req.url.split('?')[0], ext))
 }
 

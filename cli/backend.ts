@@ -1,0 +1,80 @@
+/**
+ * What a `dpdist` command talks to. Two implementations share this interface and the HTTP API's
+ * JSON shapes (the zod schemas in server/schemas are the single source of both):
+ * - local (cli/local-backend.ts): the service layer on a database file, acting as the local
+ *   operator (admin: whoever holds the database file owns it);
+ * - remote (cli/http-backend.ts): the HTTP API of a running server, with a bearer token.
+ * Commands parse their flags, call one or two methods and print the result; they never know which
+ * backend they have.
+ */
+import type { z } from 'zod'
+import type { budgetView } from '../server/schemas/budget.js'
+import type { createDatasetBody, datasetDetail, datasetSummary } from '../server/schemas/datasets.js'
+import type { queryBody, queryResponse } from '../server/schemas/queries.js'
+import type { loadResult } from '../server/schemas/records.js'
+import type { estimateBody, sketchBody, sketchEstimate, sketchView } from '../server/schemas/sketches.js'
+import type { createTokenBody, createdToken, tokenView } from '../server/schemas/tokens.js'
+import type { ParsedRecord } from '../server/services/record-formats.js'
+
+export type CreateDatasetBody = z.input<typeof createDatasetBody>
+export type DatasetSummary = z.output<typeof datasetSummary>
+export type DatasetDetail = z.output<typeof datasetDetail>
+export type LoadResult = z.output<typeof loadResult>
+export type SketchBody = z.input<typeof sketchBody>
+export type EstimateBody = z.input<typeof estimateBody>
+export type SketchEstimate = z.output<typeof sketchEstimate>
+export type SketchView = z.output<typeof sketchView>
+export type QueryBody = z.input<typeof queryBody>
+export type QueryResponse = z.output<typeof queryResponse>
+export type BudgetView = z.output<typeof budgetView>
+export type CreateTokenBody = z.input<typeof createTokenBody>
+export type TokenView = z.output<typeof tokenView>
+export type CreatedToken = z.output<typeof createdToken>
+
+export interface Backend {
+  readonly mode: 'local' | 'remote'
+  /** The database path or the server URL, for messages. */
+  readonly where: string
+
+  createDataset(body: CreateDatasetBody): Promise<DatasetSummary>
+  listDatasets(): Promise<DatasetSummary[]>
+  getDataset(name: string): Promise<DatasetDetail>
+  deleteDataset(name: string): Promise<void>
+  /**
+   * Loads parsed records, all or nothing: when `batches` throws (a malformed line) or the store
+   * refuses a record, nothing of this load is kept. `onProgress` receives the records handed over.
+   */
+  load(name: string, bits: number, batches: AsyncIterable<ParsedRecord[]>, onProgress?: (loaded: number) => void): Promise<LoadResult>
+
+  estimateSketch(name: string, body: EstimateBody): Promise<SketchEstimate>
+  /** Charges ε and starts the build; returns the queued job. */
+  buildSketch(name: string, body: SketchBody): Promise<SketchView>
+  getSketch(name: string, id: string): Promise<SketchView>
+  listSketches(name: string): Promise<SketchView[]>
+  /** Resolves with the final view (ready or failed), reporting progress (records done) meanwhile. */
+  waitForSketch(name: string, id: string, onProgress?: (done: number, total: number) => void): Promise<SketchView>
+
+  query(name: string, body: QueryBody): Promise<QueryResponse>
+  budget(name: string): Promise<BudgetView>
+  setBudget(name: string, epsilonBudget: string): Promise<BudgetView>
+
+  createToken(body: CreateTokenBody): Promise<CreatedToken>
+  listTokens(): Promise<TokenView[]>
+  revokeToken(id: string): Promise<TokenView>
+
+  close(): Promise<void>
+}
+
+/** A problem reported by the backend (problem+json `detail` remotely, the service's message locally). */
+export class BackendError extends Error {
+  constructor(
+    message: string,
+    /** HTTP status (the service's ProblemError status locally); 0 when the server could not be reached. */
+    readonly status: number,
+    /** Problem type code, e.g. `budget-exhausted`. */
+    readonly code: string,
+  ) {
+    super(message)
+    this.name = 'BackendError'
+  }
+}

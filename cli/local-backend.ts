@@ -1,0 +1,278 @@
+/**
+ * The local backend: the service layer on a database file, as the local operator (admin). It
+ * validates inputs with the same zod schemas as the HTTP routes and calls the services the same
+ * way the routes do, so a command behaves identically with `--db` and with `--url`.
+ */
+import { existsSync } from 'node:fs'
+import type { z } from 'zod'
+import { openDatabase, type Db } from '../db/database.js'
+import type { Token } from '../db/tokens.js'
+import { EpsilonError, parseEpsilon } from '../privacy/epsilon.js'
+import { productionNoiseSource } from '../privacy/noise-source.js'
+import { BitParseError, parseBits } from '../sketch/bits.js'
+import { loadConfig, type Config } from '../server/config.js'
+import { ProblemError } from '../server/errors.js'
+import { createDatasetBody } from '../server/schemas/datasets.js'
+import { queryBody } from '../server/schemas/queries.js'
+import { estimateBody, sketchBody } from '../server/schemas/sketches.js'
+import { createTokenBody } from '../server/schemas/tokens.js'
+import { repositories, silentLog } from '../server/services/context.js'
+import { summarize } from '../server/services/datasets.js'
+import { createServices, type Services } from '../server/services/index.js'
+import { localOperator } from '../server/services/principal.js'
+import type { ParsedRecord } from '../server/services/record-formats.js'
+import { RecordFormatError } from '../server/services/record-formats.js'
+import type { SketchRequest } from '../server/services/sketches.js'
+import {
+  BackendError,
+  type Backend,
+  type BudgetView,
+  type CreateDatasetBody,
+  type CreateTokenBody,
+  type CreatedToken,
+  type DatasetDetail,
+  type DatasetSummary,
+  type EstimateBody,
+  type LoadResult,
+  type QueryBody,
+  type QueryResponse,
+  type SketchBody,
+  type SketchEstimate,
+  type SketchView,
+  type TokenView,
+} from './backend.js'
+
+const PROGRESS_POLL_MS = 200
+
+export interface LocalOptions {
+  /** Database file. */
+  path: string
+  /** False: refuse to create a database that does not exist yet (read commands on a wrong path). */
+  create: boolean
+  /** Environment for the remaining settings (DPDIST_MAX_EPSILON, DPDIST_WORKERS, ...). */
+  env?: Record<string, string | undefined>
+}
+
+/**
+ * Server settings that also bind the local operator (the per-release ε cap, worker threads, batch
+ * size), read from the environment as the server reads them. Server-only settings (host, port,
+ * admin token, log level) are left out so that they cannot make a local command fail.
+ */
+export function localConfig(path: string, env: Record<string, string | undefined> = process.env): Config {
+  const picked: Record<string, string | undefined> = {}
+  for (const [key, value] of Object.entries(env)) {
+    if (key.startsWith('DPDIST_') && key !== 'DPDIST_ADMIN_TOKEN' && key !== 'DPDIST_URL' && key !== 'DPDIST_TOKEN') picked[key] = value
+  }
+  picked.DPDIST_DB = path
+  return loadConfig(picked)
+}
+
+export function openLocalBackend(options: LocalOptions): LocalBackend {
+  if (!options.create && options.path !== ':memory:' && !existsSync(options.path)) {
+    throw new BackendError(`no database at ${options.path}: pass --db PATH (or set DPDIST_DB), or --url to use a server`, 404, 'not-found')
+  }
+  const config = localConfig(options.path, options.env)
+  const db = openDatabase(config.dbPath)
+  const services = createServices({ ...repositories(db), config, noise: productionNoiseSource(), log: silentLog })
+  return new LocalBackend(db, config, services)
+}
+
+function tokenView(t: Token): TokenView {
+  return { id: t.id, role: t.role, datasets: t.datasets, label: t.label, createdAt: t.createdAt, revokedAt: t.revokedAt }
+}
+
+/** The body after the route's schema (defaults applied), or the route's 400 message. */
+function validate<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
+  const parsed = schema.safeParse(body)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    throw new BackendError(`/${issue.path.join('/')}: ${issue.message}`, 400, 'validation-error')
+  }
+  return parsed.data
+}
+
+/** Service errors as BackendErrors (the same status, code and message the route would send). */
+function translate(err: unknown): unknown {
+  if (err instanceof ProblemError) return new BackendError(err.message, err.status, err.code)
+  if (err instanceof RecordFormatError) return new BackendError(err.message, 400, 'invalid-records')
+  if (err instanceof EpsilonError || err instanceof BitParseError) return new BackendError(err.message, 400, 'validation-error')
+  return err
+}
+
+export class LocalBackend implements Backend {
+  readonly mode = 'local' as const
+  readonly where: string
+  #sketchesLoaded = false
+
+  constructor(
+    readonly db: Db,
+    readonly config: Config,
+    readonly services: Services,
+  ) {
+    this.where = config.dbPath
+  }
+
+  async #run<T>(fn: () => T | Promise<T>): Promise<T> {
+    try {
+      return await fn()
+    } catch (err) {
+      throw translate(err)
+    }
+  }
+
+  #dataset(name: string) {
+    return this.services.datasets.get(localOperator, name)
+  }
+
+  #sketchRequest(body: z.output<typeof sketchBody>): SketchRequest {
+    return {
+      metric: body.metric,
+      mechanism: body.mechanism,
+      epsilonMicro: parseEpsilon(body.epsilon, this.config.maxEpsilonMicro),
+      k: body.k,
+      options: body.options,
+    }
+  }
+
+  createDataset(input: CreateDatasetBody): Promise<DatasetSummary> {
+    return this.#run(() => {
+      const b = validate(createDatasetBody, input)
+      const created = this.services.datasets.create(localOperator, {
+        name: b.name,
+        bits: b.bits,
+        unitBits: b.unitBits,
+        budgetMicro: parseEpsilon(b.epsilonBudget),
+        retainRaw: b.retainRaw,
+        metrics: [...new Set(b.metrics)],
+      })
+      return summarize(created)
+    })
+  }
+
+  listDatasets(): Promise<DatasetSummary[]> {
+    return this.#run(() => this.services.datasets.list(localOperator).map(summarize))
+  }
+
+  getDataset(name: string): Promise<DatasetDetail> {
+    return this.#run(() => {
+      const d = this.#dataset(name)
+      const budget = this.services.budget.view(d)
+      return {
+        ...summarize(d),
+        budget: { epsilonBudget: budget.epsilonBudget, spent: budget.spent, remaining: budget.remaining },
+        sketches: this.services.sketches
+          .list(d)
+          .map((s) => ({ id: s.id, metric: s.metric, mechanism: s.mechanism, status: s.status, epsilon: s.epsilon, k: s.k, records: s.records })),
+        privacy: this.services.datasets.report(d),
+      }
+    })
+  }
+
+  deleteDataset(name: string): Promise<void> {
+    return this.#run(() => this.services.datasets.delete(localOperator, name))
+  }
+
+  load(name: string, _bits: number, batches: AsyncIterable<ParsedRecord[]>, onProgress?: (loaded: number) => void): Promise<LoadResult> {
+    return this.#run(() => this.services.datasets.load(localOperator, name, batches, onProgress))
+  }
+
+  estimateSketch(name: string, input: EstimateBody): Promise<SketchEstimate> {
+    return this.#run(() => {
+      const body = validate(estimateBody, input)
+      return this.services.sketches.estimate(this.#dataset(name), this.#sketchRequest(body), body.targetSd)
+    })
+  }
+
+  buildSketch(name: string, input: SketchBody): Promise<SketchView> {
+    return this.#run(() => {
+      const body = validate(sketchBody, input)
+      return this.services.sketches.build(localOperator, this.#dataset(name), this.#sketchRequest(body))
+    })
+  }
+
+  getSketch(name: string, id: string): Promise<SketchView> {
+    return this.#run(() => this.services.sketches.get(this.#dataset(name), id))
+  }
+
+  listSketches(name: string): Promise<SketchView[]> {
+    return this.#run(() => this.services.sketches.list(this.#dataset(name)))
+  }
+
+  /** Waits for the in-process build (services.sketches.whenDone), polling the stored progress. */
+  waitForSketch(name: string, id: string, onProgress?: (done: number, total: number) => void): Promise<SketchView> {
+    return this.#run(async () => {
+      const dataset = this.#dataset(name)
+      let finished = false
+      const done = this.services.sketches.whenDone(id).then(() => {
+        finished = true
+      })
+      while (!finished) {
+        const view = this.services.sketches.get(dataset, id)
+        onProgress?.(view.progress, view.records)
+        await Promise.race([done, new Promise((resolve) => setTimeout(resolve, PROGRESS_POLL_MS))])
+      }
+      const view = this.services.sketches.get(dataset, id)
+      if (view.status === 'ready') onProgress?.(view.records, view.records)
+      return view
+    })
+  }
+
+  query(name: string, input: QueryBody): Promise<QueryResponse> {
+    return this.#run(async () => {
+      const body = validate(queryBody, input)
+      const d = this.#dataset(name)
+      if (!this.#sketchesLoaded) {
+        this.services.sketches.loadAll()
+        this.#sketchesLoaded = true
+      }
+      let bytes: Uint8Array
+      try {
+        bytes = parseBits(body.query, body.encoding, d.bits)
+      } catch (err) {
+        if (err instanceof BitParseError) throw new BackendError(`query: ${err.message}`, 400, 'validation-error')
+        throw err
+      }
+      return this.services.queries.query(localOperator, d, {
+        metric: body.metric,
+        query: bytes,
+        mechanism: body.mechanism,
+        sketch: body.sketch,
+        epsilonMicro: body.epsilon === undefined ? undefined : parseEpsilon(body.epsilon, this.config.maxEpsilonMicro),
+        k: body.k,
+        top: body.top,
+        maxDistance: body.maxDistance,
+        confidence: body.confidence,
+        simultaneous: body.simultaneous,
+      })
+    })
+  }
+
+  budget(name: string): Promise<BudgetView> {
+    return this.#run(() => this.services.budget.view(this.#dataset(name)))
+  }
+
+  setBudget(name: string, epsilonBudget: string): Promise<BudgetView> {
+    return this.#run(() => this.services.budget.setBudget(localOperator, this.#dataset(name), parseEpsilon(epsilonBudget)))
+  }
+
+  createToken(input: CreateTokenBody): Promise<CreatedToken> {
+    return this.#run(() => {
+      const body = validate(createTokenBody, input)
+      const { token, secret } = this.services.tokens.create(localOperator, body.role, body.datasets ?? null, body.label ?? null)
+      return { ...tokenView(token), token: secret }
+    })
+  }
+
+  listTokens(): Promise<TokenView[]> {
+    return this.#run(() => this.services.tokens.list(localOperator).map(tokenView))
+  }
+
+  revokeToken(id: string): Promise<TokenView> {
+    return this.#run(() => tokenView(this.services.tokens.revoke(localOperator, id)))
+  }
+
+  async close(): Promise<void> {
+    await this.services.close()
+    this.db.close()
+  }
+}
