@@ -44,20 +44,42 @@ export function migrate(db: Db): void {
   }
 }
 
+/** Whether a process with this id is running on this machine (EPERM: it exists, owned by another user). */
+export function processAlive(pid: number | null): boolean {
+  if (pid === null) return false
+  if (pid === process.pid) return true
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
 /**
- * After a crash: rows of an unfinished upload (ordinal ≥ the dataset's committed count) are
- * removed, and sketch builds that were queued or running are marked failed. Their ε stays spent:
- * the noise may have been drawn.
+ * After a crash: the pending rows of an upload whose process is gone (ordinal ≥ the dataset's
+ * committed count) are removed, and sketch builds whose process is gone are marked failed. Their ε
+ * stays spent: the noise may have been drawn. Work of processes that are still running (a server
+ * and a CLI on the same file, say) is left alone.
  */
 export function recoverInterruptedWork(db: Db): void {
   db.transaction(() => {
+    const uploads = db.prepare<[], { dataset_id: number; owner_pid: number }>('SELECT dataset_id, owner_pid FROM uploads').all()
+    for (const u of uploads) {
+      if (!processAlive(u.owner_pid)) db.prepare('DELETE FROM uploads WHERE dataset_id = ?').run(u.dataset_id)
+    }
+    // pending rows that no live upload owns
     db.prepare(
-      `DELETE FROM records WHERE ordinal >= (SELECT record_count FROM datasets d WHERE d.id = records.dataset_id)`,
+      `DELETE FROM records WHERE ordinal >= (SELECT record_count FROM datasets d WHERE d.id = records.dataset_id)
+         AND dataset_id NOT IN (SELECT dataset_id FROM uploads)`,
     ).run()
-    db.prepare(
-      `UPDATE sketches SET status = 'failed', error = 'interrupted: the server stopped during the build'
-       WHERE status IN ('queued', 'building')`,
-    ).run()
-    db.prepare(`DELETE FROM sketch_chunks WHERE sketch_id IN (SELECT id FROM sketches WHERE status = 'failed')`).run()
+    const builds = db.prepare<[], { id: string; owner_pid: number | null }>(
+      "SELECT id, owner_pid FROM sketches WHERE status IN ('queued', 'building')",
+    ).all()
+    for (const b of builds) {
+      if (processAlive(b.owner_pid)) continue
+      db.prepare('DELETE FROM sketch_chunks WHERE sketch_id = ?').run(b.id)
+      db.prepare("UPDATE sketches SET status = 'failed', error = 'interrupted: the process stopped during the build' WHERE id = ?").run(b.id)
+    }
   }).immediate()
 }

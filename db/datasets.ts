@@ -132,6 +132,7 @@ export class DatasetRepository {
       this.#db.prepare('DELETE FROM sketch_chunks WHERE sketch_id IN (SELECT id FROM sketches WHERE dataset_id = ?)').run(id)
       this.#db.prepare('DELETE FROM sketches WHERE dataset_id = ?').run(id)
       this.#db.prepare('DELETE FROM records WHERE dataset_id = ?').run(id)
+      this.#db.prepare('DELETE FROM uploads WHERE dataset_id = ?').run(id)
       return this.#db.prepare('DELETE FROM datasets WHERE id = ?').run(id).changes === 1
     }).immediate()
   }
@@ -147,14 +148,42 @@ export class DatasetRepository {
     })()
   }
 
-  /** Makes pending records visible at once; false when another writer changed the count. */
-  commitPending(datasetId: number, expectedCount: number, newCount: number): boolean {
-    return this.#setCount.run(newCount, datasetId, expectedCount).changes === 1
+  /**
+   * Claims the dataset for one upload (across processes: the uploads table has one row per dataset).
+   * Returns false when another upload holds it.
+   */
+  beginUpload(datasetId: number): boolean {
+    try {
+      this.#db.prepare('INSERT INTO uploads (dataset_id, owner_pid, started_at) VALUES (?, ?, ?)').run(datasetId, process.pid, new Date().toISOString())
+      return true
+    } catch (err) {
+      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return false
+      throw err
+    }
   }
 
-  /** Removes an aborted upload's pending records. */
+  /** Makes pending records visible at once and ends the upload; false when the count changed meanwhile. */
+  commitPending(datasetId: number, expectedCount: number, newCount: number): boolean {
+    return this.#db.transaction(() => {
+      const pending = this.#db.prepare<[number, number], { c: number }>('SELECT COUNT(*) AS c FROM records WHERE dataset_id = ? AND ordinal >= ?').get(datasetId, expectedCount)!.c
+      // every pending row must still be there: if some vanished, publishing the count would expose a gap
+      if (pending !== newCount - expectedCount) return false
+      if (this.#setCount.run(newCount, datasetId, expectedCount).changes !== 1) return false
+      this.#db.prepare('DELETE FROM uploads WHERE dataset_id = ?').run(datasetId)
+      return true
+    }).immediate()
+  }
+
+  /** Removes an aborted upload's pending records and ends the upload. */
   discardPending(datasetId: number, fromOrdinal: number): void {
-    this.#deleteFrom.run(datasetId, fromOrdinal)
+    this.#db.transaction(() => {
+      this.#deleteFrom.run(datasetId, fromOrdinal)
+      this.#db.prepare('DELETE FROM uploads WHERE dataset_id = ?').run(datasetId)
+    }).immediate()
+  }
+
+  hasUpload(datasetId: number): boolean {
+    return this.#db.prepare('SELECT 1 FROM uploads WHERE dataset_id = ?').get(datasetId) !== undefined
   }
 
   /** The ids of the given committed records (point lookups: cheap for a top-k answer). */

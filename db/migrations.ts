@@ -101,4 +101,18 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'uploads and build owners, so that start-up recovery spares live processes',
+    sql: `
+      -- One row per upload in progress (at most one per dataset). Start-up recovery removes the
+      -- pending records of an upload only when its owner process is gone.
+      CREATE TABLE uploads (
+        dataset_id INTEGER PRIMARY KEY REFERENCES datasets(id) ON DELETE CASCADE,
+        owner_pid INTEGER NOT NULL,
+        started_at TEXT NOT NULL
+      );
+      ALTER TABLE sketches ADD COLUMN owner_pid INTEGER;
+    `,
+  },
 ]

@@ -87,10 +87,10 @@ export class SketchRepository {
   insert(s: NewSketch): void {
     this.#db
       .prepare(
-        `INSERT INTO sketches (id, dataset_id, metric, mechanism, status, epsilon_micro, plan, p_tilde, record_count, ledger_id, created_at)
-         VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO sketches (id, dataset_id, metric, mechanism, status, epsilon_micro, plan, p_tilde, record_count, ledger_id, created_at, owner_pid)
+         VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(s.id, s.datasetId, s.metric, s.mechanism, s.epsilonMicro, JSON.stringify(s.plan), s.pTilde, s.recordCount, s.ledgerId, new Date().toISOString())
+      .run(s.id, s.datasetId, s.metric, s.mechanism, s.epsilonMicro, JSON.stringify(s.plan), s.pTilde, s.recordCount, s.ledgerId, new Date().toISOString(), process.pid)
   }
 
   get(id: string): SketchRecord | undefined {

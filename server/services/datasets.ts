@@ -1,5 +1,6 @@
 /** Dataset lifecycle and all-or-nothing record loading. */
 import type { Dataset, MetricName } from '../../db/datasets.js'
+import { parseBits } from '../../sketch/bits.js'
 import { ProblemError, conflict, notFound } from '../errors.js'
 import type { ServiceContext } from './context.js'
 import { canAccess, type Principal, requireAdmin } from './principal.js'
@@ -46,10 +47,25 @@ export function summarize(d: Dataset): DatasetSummary {
   }
 }
 
+/**
+ * Whether a record id may be repeated in an error message: not when it could be a record's bits
+ * (an upload with its id and bits columns swapped would otherwise echo bits back and into logs).
+ */
+export function showableId(id: string, n: number): boolean {
+  if (id.length > 64 && /^[A-Za-z0-9+/=_-]+$/.test(id)) return false
+  for (const encoding of ['binary', 'hex', 'base64'] as const) {
+    try {
+      parseBits(id, encoding, n)
+      return false
+    } catch {
+      // not an n-bit string in this encoding
+    }
+  }
+  return true
+}
+
 export class DatasetService {
   readonly #ctx: ServiceContext
-  /** Datasets with an upload in progress: one upload per dataset at a time keeps ordinals contiguous. */
-  readonly #uploading = new Set<number>()
   readonly #onDelete: ((dataset: Dataset) => void)[] = []
 
   constructor(ctx: ServiceContext) {
@@ -85,9 +101,10 @@ export class DatasetService {
   }
 
   delete(principal: Principal, name: string): void {
-    requireAdmin(principal)
+    // access first (404 for a dataset this token may not see, as everywhere), then the role (403)
     const d = this.get(principal, name)
-    if (this.#uploading.has(d.id)) throw conflict(`dataset "${name}" has an upload in progress`)
+    requireAdmin(principal)
+    if (this.#ctx.datasets.hasUpload(d.id)) throw conflict(`dataset "${name}" has an upload in progress`)
     this.#ctx.datasets.delete(d.id)
     for (const listener of this.#onDelete) listener(d)
     this.#ctx.log.info({ dataset: name }, 'dataset deleted')
@@ -111,8 +128,8 @@ export class DatasetService {
         `dataset "${name}" is sealed: its raw bits were deleted after its first sketch (retainRaw is false); load into a new dataset`,
       )
     }
-    if (this.#uploading.has(dataset.id)) throw conflict(`dataset "${name}" already has an upload in progress`)
-    this.#uploading.add(dataset.id)
+    // one upload per dataset at a time (across processes) keeps ordinals contiguous
+    if (!this.#ctx.datasets.beginUpload(dataset.id)) throw conflict(`dataset "${name}" already has an upload in progress`)
     const first = dataset.recordCount
     let next = first
     try {
@@ -122,7 +139,7 @@ export class DatasetService {
           this.#ctx.datasets.insertPending(dataset.id, next, rows)
         } catch (err) {
           if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' || (err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
-            throw this.#duplicateError(dataset.id, rows, next - first)
+            throw this.#duplicateError(dataset.id, dataset.bits, rows, next - first)
           }
           throw err
         }
@@ -135,14 +152,12 @@ export class DatasetService {
     } catch (err) {
       this.#ctx.datasets.discardPending(dataset.id, first)
       throw err
-    } finally {
-      this.#uploading.delete(dataset.id)
     }
     this.#ctx.log.info({ dataset: name, loaded: next - first }, 'records loaded')
     return { dataset: name, loaded: next - first, records: next }
   }
 
-  #duplicateError(datasetId: number, rows: { id: string }[], offset: number): RecordFormatError {
+  #duplicateError(datasetId: number, n: number, rows: { id: string }[], offset: number): RecordFormatError {
     const seen = new Set<string>()
     const exists = this.#ctx.db.prepare<[number, string], { ordinal: number }>(
       'SELECT ordinal FROM records WHERE dataset_id = ? AND id = ?',
@@ -150,7 +165,8 @@ export class DatasetService {
     for (let i = 0; i < rows.length; i++) {
       const id = rows[i].id
       if (seen.has(id) || exists.get(datasetId, id)) {
-        return new RecordFormatError(`record ${offset + i} (id "${id}"): duplicate id`, offset + i, null, id)
+        const shown = showableId(id, n) ? id : null
+        return new RecordFormatError(`record ${offset + i}${shown === null ? '' : ` (id "${shown}")`}: duplicate id`, offset + i, null, shown)
       }
       seen.add(id)
     }
