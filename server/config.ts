@@ -23,7 +23,10 @@ const envSchema = z.object({
   DPDIST_BATCH_MAX: intFrom(256, 1, 100_000),
   /** Worker threads for scans and builds (0 = scan on the main thread). */
   DPDIST_WORKERS: intFrom(Math.max(1, availableParallelism()), 0, 256),
-  DPDIST_REQUEST_TIMEOUT_MS: intFrom(120_000, 1000, 3_600_000),
+  /** Longest a whole request may take, upload included (Node's requestTimeout). */
+  DPDIST_REQUEST_TIMEOUT_MS: intFrom(3_600_000, 1000, 86_400_000),
+  /** Longest a connection may sit idle (no bytes either way) before it is closed. */
+  DPDIST_IDLE_TIMEOUT_MS: intFrom(120_000, 1000, 3_600_000),
   /** Scan tasks that may wait for a worker before queries are refused with 503 (0 = 64 per worker). */
   DPDIST_SCAN_QUEUE: intFrom(0, 0, 1_000_000),
   /** Load shedding (503 + Retry-After): event-loop delay, heap and RSS limits; 0 turns one off. */
@@ -45,6 +48,7 @@ export interface Config {
   batchMax: number
   workers: number
   requestTimeoutMs: number
+  idleTimeoutMs: number
   scanQueue: number
   maxEventLoopDelayMs: number
   maxHeapBytes: number
@@ -73,6 +77,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     batchMax: e.DPDIST_BATCH_MAX,
     workers: e.DPDIST_WORKERS,
     requestTimeoutMs: e.DPDIST_REQUEST_TIMEOUT_MS,
+    idleTimeoutMs: e.DPDIST_IDLE_TIMEOUT_MS,
     scanQueue: e.DPDIST_SCAN_QUEUE || 64 * Math.max(1, e.DPDIST_WORKERS),
     maxEventLoopDelayMs: e.DPDIST_MAX_EVENT_LOOP_DELAY_MS,
     maxHeapBytes: e.DPDIST_MAX_HEAP_BYTES,
