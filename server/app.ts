@@ -3,11 +3,12 @@
  * shedding, OpenAPI), then the app's own plugins (services, errors, auth), then the routes, one
  * folder per resource. Routes only parse, call a service and shape the reply.
  */
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
 import type { Logger } from 'pino'
 import { randomUUID } from 'node:crypto'
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { Config } from './config.js'
+import { ProblemError, problemBody } from './errors.js'
 import { loggerOptions } from './logger.js'
 import helmet from './plugins/external/helmet.js'
 import rateLimit from './plugins/external/rate-limit.js'
@@ -34,8 +35,7 @@ export interface AppOptions {
   disableLimits?: boolean
 }
 
-/** Content types streamed to the record loader instead of being buffered by Fastify. */
-export const streamedTypes = ['application/x-ndjson', 'application/octet-stream', 'text/plain', 'text/csv']
+export { streamedTypes } from './routes/records/index.js'
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config } = options
@@ -43,13 +43,35 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ...(options.logger === false ? { logger: false } : options.logger ? { loggerInstance: options.logger } : { logger: loggerOptions(config.logLevel) }),
     bodyLimit: config.jsonBodyLimit,
     requestTimeout: config.requestTimeoutMs,
-    connectionTimeout: config.requestTimeoutMs,
+    connectionTimeout: config.idleTimeoutMs,
     genReqId: () => randomUUID(),
+    // the onRequest hook below answers with a problem+json instead
+    return503OnClosing: false,
+    // URLs the router cannot parse (a bad percent-escape, an over-long path segment) get problems too
+    frameworkErrors(err, _req, reply) {
+      const status = err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400
+      void (reply as unknown as FastifyReply)
+        .code(status)
+        .type('application/problem+json')
+        .send(problemBody(status, 'validation-error', status === 414 ? 'a path segment is too long' : 'the URL is malformed'))
+    },
   }).withTypeProvider<ZodTypeProvider>()
 
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
-  app.addContentTypeParser(streamedTypes, (_req, payload, done) => done(null, payload))
+  // While the server closes: requests still arriving get a 503 problem (with Retry-After), and
+  // answers carry `Connection: close`, so clients do not send another request on a connection that
+  // is about to be closed (it would be reset, not answered).
+  let closing = false
+  app.addHook('preClose', async () => {
+    closing = true
+  })
+  app.addHook('onRequest', async () => {
+    if (closing) throw new ProblemError(503, 'service-unavailable', 'the server is shutting down; retry later', { retryAfter: 5 })
+  })
+  app.addHook('onSend', async (_req, reply) => {
+    if (closing) reply.header('connection', 'close')
+  })
 
   await app.register(servicesPlugin, { services: options.services, config })
   await app.register(errors)

@@ -36,7 +36,15 @@ export async function start(config: Config, logger: Logger = pino(loggerOptions(
   const close = async () => {
     if (closed) return
     closed = true
-    await app.close()
+    // Requests in flight when closing begins are answered, but their keep-alive connections stay
+    // open afterwards and the server would wait for them until the grace delay runs out: close
+    // each connection as soon as it has no request in progress.
+    const sweep = setInterval(() => app.server.closeIdleConnections(), 50)
+    try {
+      await app.close()
+    } finally {
+      clearInterval(sweep)
+    }
     db.close()
   }
   try {

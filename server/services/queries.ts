@@ -174,8 +174,8 @@ export class QueryService {
       returned: h.ordinals.length,
       confidence: first.confidence,
       simultaneous: first.simultaneous,
-      results: Array.from(h.ordinals, (ordinal, i) => ({
-        id: ids[ordinal],
+      results: Array.from(h.ordinals, (_ordinal, i) => ({
+        id: ids[i],
         estimate: h.estimate[i],
         ciLow: h.ciLow[i],
         ciHigh: h.ciHigh[i],

@@ -1,17 +1,25 @@
 import rateLimit from '@fastify/rate-limit'
-import { createHash } from 'node:crypto'
 import fp from 'fastify-plugin'
 import { ProblemError } from '../../errors.js'
 
-/** Per-token request limit (per client address without a token). */
+/**
+ * Per-token request limit, per client address for requests without a valid token. The key is the
+ * token's id (never its secret), and only for a token that verifies: keying on the raw header would
+ * give every made-up token a fresh bucket, so guessing tokens would never be limited.
+ *
+ * The limit runs as an application-wide onRequest hook registered before authentication (the
+ * plugin's own per-route hooks would run after it, so refused tokens would never be counted).
+ * Routes opt out with `config: { rateLimit: false }`.
+ */
 export default fp(async (app) => {
   await app.register(rateLimit, {
+    global: false,
     max: app.config.rateLimitPerMinute,
     timeWindow: 60_000,
     keyGenerator(req) {
-      const auth = req.headers.authorization
-      // the key is a hash: the secret itself never sits in the limiter's store
-      return auth ? `t:${createHash('sha256').update(auth).digest('hex').slice(0, 32)}` : `ip:${req.ip}`
+      const match = /^Bearer ([A-Za-z0-9._~+/=-]{1,512})$/.exec(req.headers.authorization ?? '')
+      const principal = match ? app.services.tokens.authenticate(match[1]) : undefined
+      return principal?.tokenId ? `t:${principal.tokenId}` : `ip:${req.ip}`
     },
     errorResponseBuilder(_req, context) {
       return Object.assign(
@@ -19,5 +27,10 @@ export default fp(async (app) => {
         { statusCode: 429 },
       )
     },
+  })
+  const limit = app.rateLimit()
+  app.addHook('onRequest', async (req, reply) => {
+    if (req.routeOptions.config?.rateLimit === false) return
+    await limit.call(app, req, reply)
   })
 })

@@ -8,6 +8,8 @@ import type { Readable } from 'node:stream'
 import { BitParseError, parseBits } from '../../../sketch/bits.js'
 import { ProblemError } from '../../errors.js'
 import { errorResponses, nameParams } from '../../schemas/common.js'
+import { showableId } from '../../services/datasets.js'
+import { requireAdmin } from '../../services/principal.js'
 import { loadResult, recordsJsonBody } from '../../schemas/records.js'
 import { type LoadFormat, type ParsedRecord, RecordFormatError, parseRecordStream } from '../../services/record-formats.js'
 
@@ -49,7 +51,8 @@ async function* jsonBatches(body: unknown, n: number): AsyncGenerator<ParsedReco
       batch.push({ id, bytes: parseBits(r.bits, encoding, n) })
     } catch (err) {
       if (err instanceof BitParseError) {
-        throw new RecordFormatError(`record ${i}${id === null ? '' : ` (id "${id}")`}: ${err.message}`, i, null, id)
+        const shown = id !== null && showableId(id, n) ? id : null
+        throw new RecordFormatError(`record ${i}${shown === null ? '' : ` (id "${shown}")`}: ${err.message}`, i, null, shown)
       }
       throw err
     }
@@ -58,11 +61,30 @@ async function* jsonBatches(body: unknown, n: number): AsyncGenerator<ParsedReco
   if (batch.length) yield batch
 }
 
+/**
+ * Content types streamed to the record loader instead of being buffered by Fastify. The parser is
+ * registered in this plugin only: every other route refuses them (415; text/plain is parsed as a
+ * string there and fails validation with 400), instead of validating an unread stream object.
+ */
+export const streamedTypes = ['application/x-ndjson', 'application/octet-stream', 'text/plain', 'text/csv']
+
+/** Largest JSON record upload (bytes). */
+const JSON_UPLOAD_LIMIT = 64 * 1024 * 1024
+
 const routes: FastifyPluginAsyncZod = async (app) => {
+  app.addContentTypeParser(streamedTypes, (_req, payload, done) => done(null, payload))
   app.post(
     '/:name/records',
     {
-      bodyLimit: Math.min(app.config.uploadLimit, 1024 * 1024 * 1024),
+      // JSON bodies are buffered and parsed whole, so they are capped well below V8's largest string
+      // (~512 MiB; a bigger body would crash the process); bulk loads use the streamed formats.
+      bodyLimit: Math.min(app.config.uploadLimit, JSON_UPLOAD_LIMIT),
+      // Access is checked before the body is read: a token that may not upload here cannot make the
+      // server buffer or parse a large body.
+      preParsing: async (req) => {
+        app.services.datasets.get(req.principal, (req.params as { name: string }).name)
+        requireAdmin(req.principal)
+      },
       schema: {
         tags: ['records'],
         summary: 'Upload records (admin): JSON, NDJSON, text, CSV or packed octet-stream; all or nothing',
