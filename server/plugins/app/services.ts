@@ -18,6 +18,6 @@ export default fp<{ services: Services; config: Config }>(async (app, opts) => {
   app.decorate('metrics', new Metrics())
   opts.services.queries.onScan((records, seconds) => app.metrics.observeScan(records, seconds))
   app.addHook('onResponse', async (req, reply) => {
-    app.metrics.countRequest(req.method, req.routeOptions.url ?? 'unmatched', reply.statusCode)
+    app.metrics.countRequest(req.method, (req.routeOptions.url ?? 'unmatched').replaceAll('::', ':'), reply.statusCode)
   })
 })
