@@ -9,7 +9,7 @@ import { openDatabase, type Db } from '../db/database.js'
 import type { Token } from '../db/tokens.js'
 import { EpsilonError, parseEpsilon } from '../privacy/epsilon.js'
 import { productionNoiseSource } from '../privacy/noise-source.js'
-import { BitParseError, parseBits } from '../sketch/bits.js'
+import { BitParseError } from '../sketch/bits.js'
 import { loadConfig, type Config } from '../server/config.js'
 import { ProblemError } from '../server/errors.js'
 import { createDatasetBody } from '../server/schemas/datasets.js'
@@ -23,6 +23,7 @@ import { localOperator } from '../server/services/principal.js'
 import type { ParsedRecord } from '../server/services/record-formats.js'
 import { RecordFormatError } from '../server/services/record-formats.js'
 import type { SketchRequest } from '../server/services/sketches.js'
+import { createDatasetInput, datasetDetail, parseQueryBits, queryRequest, sketchRequest } from '../server/services/requests.js'
 import {
   BackendError,
   type Backend,
@@ -125,26 +126,12 @@ export class LocalBackend implements Backend {
   }
 
   #sketchRequest(body: z.output<typeof sketchBody>): SketchRequest {
-    return {
-      metric: body.metric,
-      mechanism: body.mechanism,
-      epsilonMicro: parseEpsilon(body.epsilon, this.config.maxEpsilonMicro),
-      k: body.k,
-      options: body.options,
-    }
+    return sketchRequest(body, this.config.maxEpsilonMicro)
   }
 
   createDataset(input: CreateDatasetBody): Promise<DatasetSummary> {
     return this.#run(() => {
-      const b = validate(createDatasetBody, input)
-      const created = this.services.datasets.create(localOperator, {
-        name: b.name,
-        bits: b.bits,
-        unitBits: b.unitBits,
-        budgetMicro: parseEpsilon(b.epsilonBudget),
-        retainRaw: b.retainRaw,
-        metrics: [...new Set(b.metrics)],
-      })
+      const created = this.services.datasets.create(localOperator, createDatasetInput(validate(createDatasetBody, input)))
       return summarize(created)
     })
   }
@@ -154,18 +141,7 @@ export class LocalBackend implements Backend {
   }
 
   getDataset(name: string): Promise<DatasetDetail> {
-    return this.#run(() => {
-      const d = this.#dataset(name)
-      const budget = this.services.budget.view(d)
-      return {
-        ...summarize(d),
-        budget: { epsilonBudget: budget.epsilonBudget, spent: budget.spent, remaining: budget.remaining },
-        sketches: this.services.sketches
-          .list(d)
-          .map((s) => ({ id: s.id, metric: s.metric, mechanism: s.mechanism, status: s.status, epsilon: s.epsilon, k: s.k, records: s.records })),
-        privacy: this.services.datasets.report(d),
-      }
-    })
+    return this.#run(() => datasetDetail(this.services, this.#dataset(name)))
   }
 
   deleteDataset(name: string): Promise<void> {
@@ -225,25 +201,8 @@ export class LocalBackend implements Backend {
         this.services.sketches.loadAll()
         this.#sketchesLoaded = true
       }
-      let bytes: Uint8Array
-      try {
-        bytes = parseBits(body.query, body.encoding, d.bits)
-      } catch (err) {
-        if (err instanceof BitParseError) throw new BackendError(`query: ${err.message}`, 400, 'validation-error')
-        throw err
-      }
-      return this.services.queries.query(localOperator, d, {
-        metric: body.metric,
-        query: bytes,
-        mechanism: body.mechanism,
-        sketch: body.sketch,
-        epsilonMicro: body.epsilon === undefined ? undefined : parseEpsilon(body.epsilon, this.config.maxEpsilonMicro),
-        k: body.k,
-        top: body.top,
-        maxDistance: body.maxDistance,
-        confidence: body.confidence,
-        simultaneous: body.simultaneous,
-      })
+      const { query, ...options } = body
+      return this.services.queries.query(localOperator, d, queryRequest(options, parseQueryBits(query, body.encoding, d.bits), this.config.maxEpsilonMicro))
     })
   }
 

@@ -16,6 +16,7 @@ import {
 import { XorCountChain } from '../../sketch/parity-model.js'
 import { flipProbability } from '../../privacy/randomized-response.js'
 import { SeededNoiseSource } from '../support/seeded-noise.js'
+import { plantedRecords } from '../support/planted-hamming.js'
 
 const CONF95 = { confidence: 0.95, simultaneousM: null }
 
@@ -23,28 +24,6 @@ function planFor(n: number, k: number, eps: number, options: Record<string, unkn
   return parity.plan({ n, k, epsilonMicro: Math.round(eps * 1e6), unitBits, options }, seed)
 }
 
-/** Test data (not noise): a random query and records at the given Hamming distances from it. */
-function plantedRecords(n: number, distances: ArrayLike<number>, dataSeed: string): { query: Uint32Array; records: Uint32Array } {
-  const rng = seedrandom.alea(dataSeed)
-  const nWords = wordsFor(n)
-  const query = new Uint32Array(nWords)
-  for (let w = 0; w < nWords; w++) query[w] = rng.int32()
-  if (n & 31) query[nWords - 1] &= 0xffffffff << (32 - (n & 31))
-  const records = new Uint32Array(distances.length * nWords)
-  const chosen = new Uint8Array(n)
-  for (let r = 0; r < distances.length; r++) {
-    records.set(query, r * nWords)
-    chosen.fill(0)
-    for (let placed = 0; placed < distances[r]; ) {
-      const i = Math.floor(rng() * n)
-      if (chosen[i]) continue
-      chosen[i] = 1
-      placed++
-      records[r * nWords + (i >>> 5)] ^= 0x80000000 >>> (i & 31)
-    }
-  }
-  return { query, records }
-}
 
 t.test('registry', async (t) => {
   t.equal(getMechanism('parity'), parity)

@@ -17,6 +17,7 @@ import {
 } from '../../sketch/pl07.js'
 import { flipProbability } from '../../privacy/randomized-response.js'
 import { SeededNoiseSource } from '../support/seeded-noise.js'
+import { plantedRecords } from '../support/planted-hamming.js'
 
 const CONF95 = { confidence: 0.95, simultaneousM: null }
 
@@ -24,28 +25,6 @@ function planFor(n: number, k: number, eps: number, options: Record<string, unkn
   return pl07.plan({ n, k, epsilonMicro: Math.round(eps * 1e6), unitBits, options }, seed)
 }
 
-/** Test data (not noise): a random query and records at the given Hamming distances from it. */
-function plantedRecords(n: number, distances: ArrayLike<number>, dataSeed: string): { query: Uint32Array; records: Uint32Array } {
-  const rng = seedrandom.alea(dataSeed)
-  const nWords = wordsFor(n)
-  const query = new Uint32Array(nWords)
-  for (let w = 0; w < nWords; w++) query[w] = rng.int32()
-  if (n & 31) query[nWords - 1] &= 0xffffffff << (32 - (n & 31))
-  const records = new Uint32Array(distances.length * nWords)
-  const chosen = new Uint8Array(n)
-  for (let r = 0; r < distances.length; r++) {
-    records.set(query, r * nWords)
-    chosen.fill(0)
-    for (let placed = 0; placed < distances[r]; ) {
-      const i = Math.floor(rng() * n)
-      if (chosen[i]) continue
-      chosen[i] = 1
-      placed++
-      records[r * nWords + (i >>> 5)] ^= 0x80000000 >>> (i & 31)
-    }
-  }
-  return { query, records }
-}
 
 t.test('sizes follow the paper (paper-notes §5.4) with the small-k clamp', async (t) => {
   const k100 = pl07Sizes(100, 8)

@@ -1,27 +1,20 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { epsilonFromMicro, parseEpsilon } from '../../../privacy/epsilon.js'
+import { parseEpsilon } from '../../../privacy/epsilon.js'
 import { budgetView, setBudgetBody } from '../../schemas/budget.js'
 import { errorResponses, nameParams } from '../../schemas/common.js'
-import { createDatasetBody, datasetDetail, datasetList, datasetSummary } from '../../schemas/datasets.js'
+import { createDatasetBody, datasetDetail as datasetDetailSchema, datasetList, datasetSummary } from '../../schemas/datasets.js'
 import { summarize } from '../../services/datasets.js'
+import { createDatasetInput, datasetDetail } from '../../services/requests.js'
 
 const routes: FastifyPluginAsyncZod = async (app) => {
-  const { datasets, sketches, budget } = app.services
+  const { datasets, budget } = app.services
 
   app.post(
     '',
     { schema: { tags: ['datasets'], summary: 'Create a dataset (admin)', body: createDatasetBody, response: { 201: datasetSummary, ...errorResponses } } },
     async (req, reply) => {
-      const b = req.body
-      const created = datasets.create(req.principal, {
-        name: b.name,
-        bits: b.bits,
-        unitBits: b.unitBits,
-        budgetMicro: parseEpsilon(b.epsilonBudget),
-        retainRaw: b.retainRaw,
-        metrics: [...new Set(b.metrics)],
-      })
+      const created = datasets.create(req.principal, createDatasetInput(req.body))
       return reply.code(201).send(summarize(created))
     },
   )
@@ -32,16 +25,8 @@ const routes: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/:name',
-    { schema: { tags: ['datasets'], summary: 'Dataset details, sketches, budget and privacy statement', params: nameParams, response: { 200: datasetDetail, ...errorResponses } } },
-    async (req) => {
-      const d = datasets.get(req.principal, req.params.name)
-      return {
-        ...summarize(d),
-        budget: { epsilonBudget: epsilonFromMicro(d.budgetMicro), spent: epsilonFromMicro(d.spentMicro), remaining: epsilonFromMicro(d.budgetMicro - d.spentMicro) },
-        sketches: sketches.list(d).map((s) => ({ id: s.id, metric: s.metric, mechanism: s.mechanism, status: s.status, epsilon: s.epsilon, k: s.k, records: s.records })),
-        privacy: datasets.report(d),
-      }
-    },
+    { schema: { tags: ['datasets'], summary: 'Dataset details, sketches, budget and privacy statement', params: nameParams, response: { 200: datasetDetailSchema, ...errorResponses } } },
+    async (req) => datasetDetail(app.services, datasets.get(req.principal, req.params.name)),
   )
 
   app.delete(

@@ -1,37 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import type { z } from 'zod'
-import { epsilonFromMicro, parseEpsilon } from '../../../privacy/epsilon.js'
-import { BitParseError, parseBits } from '../../../sketch/bits.js'
+import { epsilonFromMicro } from '../../../privacy/epsilon.js'
 import { ProblemError } from '../../errors.js'
 import { errorResponses, nameParams } from '../../schemas/common.js'
 import { batchBody, batchResponse, queryBody, queryResponse } from '../../schemas/queries.js'
-import type { QueryRequest } from '../../services/queries.js'
-
-type Options = Omit<z.infer<typeof queryBody>, 'query'>
-
-function parseQuery(text: string, encoding: Options['encoding'], n: number, index?: number): Uint8Array {
-  try {
-    return parseBits(text, encoding, n)
-  } catch (err) {
-    if (err instanceof BitParseError) throw new ProblemError(400, 'validation-error', `${index === undefined ? 'query' : `queries[${index}]`}: ${err.message}`)
-    throw err
-  }
-}
-
-function toRequest(o: Options, query: Uint8Array, capMicro: number): QueryRequest {
-  return {
-    metric: o.metric,
-    query,
-    mechanism: o.mechanism,
-    sketch: o.sketch,
-    epsilonMicro: o.epsilon === undefined ? undefined : parseEpsilon(o.epsilon, capMicro),
-    k: o.k,
-    top: o.top,
-    maxDistance: o.maxDistance,
-    confidence: o.confidence,
-    simultaneous: o.simultaneous,
-  }
-}
+import { parseQueryBits, queryRequest } from '../../services/requests.js'
 
 const routes: FastifyPluginAsyncZod = async (app) => {
   const { datasets, queries } = app.services
@@ -51,7 +23,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     async (req) => {
       const d = datasets.get(req.principal, req.params.name)
       const { query, ...options } = req.body
-      return queries.query(req.principal, d, toRequest(options, parseQuery(query, options.encoding, d.bits), cap))
+      return queries.query(req.principal, d, queryRequest(options, parseQueryBits(query, options.encoding, d.bits), cap))
     },
   )
 
@@ -72,7 +44,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
       if (texts.length > app.config.batchMax) {
         throw new ProblemError(400, 'validation-error', `a batch holds at most ${app.config.batchMax} queries`)
       }
-      const reqs = texts.map((t, i) => toRequest(options, parseQuery(t, options.encoding, d.bits, i), cap))
+      const reqs = texts.map((t, i) => queryRequest(options, parseQueryBits(t, options.encoding, d.bits, i), cap))
       const answers = await queries.batch(req.principal, d, reqs)
       const charged = answers.reduce((s, a) => s + Math.round(a.epsilonCharged * 1_000_000), 0)
       return { epsilonCharged: epsilonFromMicro(charged), answers }

@@ -1,13 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { parseEpsilon } from '../../../privacy/epsilon.js'
 import { errorResponses, nameParams } from '../../schemas/common.js'
 import { estimateBody, sketchBody, sketchEstimate, sketchList, sketchParams, sketchView } from '../../schemas/sketches.js'
-import type { SketchRequest } from '../../services/sketches.js'
-import type { z } from 'zod'
-
-function toRequest(body: z.infer<typeof sketchBody>, capMicro: number): SketchRequest {
-  return { metric: body.metric, mechanism: body.mechanism, epsilonMicro: parseEpsilon(body.epsilon, capMicro), k: body.k, options: body.options }
-}
+import { sketchRequest } from '../../services/requests.js'
 
 const routes: FastifyPluginAsyncZod = async (app) => {
   const { datasets, sketches } = app.services
@@ -26,7 +20,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     },
     async (req, reply) => {
       const d = datasets.get(req.principal, req.params.name)
-      const job = sketches.build(req.principal, d, toRequest(req.body, cap))
+      const job = sketches.build(req.principal, d, sketchRequest(req.body, cap))
       return reply.code(202).header('Location', `/v1/datasets/${d.name}/sketches/${job.id}`).send(job)
     },
   )
@@ -45,7 +39,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     },
     async (req) => {
       const d = datasets.get(req.principal, req.params.name)
-      return sketches.estimate(d, toRequest(req.body, cap), req.body.targetSd)
+      return sketches.estimate(d, sketchRequest(req.body, cap), req.body.targetSd)
     },
   )
 
