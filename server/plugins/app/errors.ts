@@ -11,15 +11,54 @@ import { BitParseError } from '../../../sketch/bits.js'
 import { ProblemError, problemBody, type ProblemCode } from '../../errors.js'
 import { RecordFormatError } from '../../services/record-formats.js'
 
+/** What is read and thrown away of a refused upload before the answer is sent (see drainRest). */
+const DRAIN_MAX_BYTES = 64 * 1024 * 1024
+const DRAIN_MAX_MS = 5000
+
+/**
+ * An upload refused before its end (a bad record, a duplicate id, no access): a client still
+ * sending would get a broken pipe instead of the answer if the connection closed at once. So the
+ * rest of the body is read and discarded, within a bound of bytes and time, and then the problem is
+ * sent. Resolves false when the bound was hit.
+ */
+function drainRest(req: FastifyRequest): Promise<boolean> {
+  const raw = req.raw
+  if (raw.complete !== false) return Promise.resolve(true)
+  if (raw.destroyed) return Promise.resolve(false)
+  return new Promise((resolve) => {
+    let seen = 0
+    const finish = (drained: boolean) => {
+      clearTimeout(timer)
+      raw.off('data', onData)
+      raw.off('end', onEnd)
+      raw.off('error', onError)
+      if (!drained) raw.pause()
+      resolve(drained)
+    }
+    const onData = (chunk: Buffer) => {
+      seen += chunk.length
+      if (seen > DRAIN_MAX_BYTES) finish(false)
+    }
+    const onEnd = () => finish(true)
+    const onError = () => finish(false)
+    const timer = setTimeout(() => finish(false), DRAIN_MAX_MS)
+    raw.on('data', onData)
+    raw.once('end', onEnd)
+    raw.once('error', onError)
+    raw.resume()
+  })
+}
+
 function send(reply: FastifyReply, req: FastifyRequest, status: number, code: ProblemCode, detail: string, ext: Record<string, unknown> = {}) {
-  // A streamed upload refused before its end: nothing reads the rest of the body any more, so the
-  // connection must close, or it stays open (and blocks a graceful shutdown) until the client gives up.
+  // Still not read to its end (the drain bound was hit): close the connection, or it stays open
+  // (and blocks a graceful shutdown) until the client gives up.
   if (req.raw.complete === false) reply.header('connection', 'close')
   return reply.code(status).type('application/problem+json').send(problemBody(status, code, detail, req.url.split('?')[0], ext))
 }
 
 export default fp(async (app) => {
-  app.setErrorHandler((err: FastifyError, req, reply) => {
+  app.setErrorHandler(async (err: FastifyError, req, reply) => {
+    await drainRest(req)
     if (err instanceof ProblemError) {
       if (err.status === 503 && typeof err.extensions.retryAfter === 'number') reply.header('Retry-After', String(err.extensions.retryAfter))
       return send(reply, req, err.status, err.code, err.message, err.extensions)

@@ -22,7 +22,9 @@ const formatOf: Record<string, LoadFormat> = {
 
 async function* limited(stream: Readable, limit: number): AsyncGenerator<Uint8Array> {
   let total = 0
-  for await (const chunk of stream) {
+  // destroyOnReturn: false — when parsing stops early the request stays open, so the error handler
+  // can read the rest and still deliver its answer
+  for await (const chunk of stream.iterator({ destroyOnReturn: false })) {
     total += (chunk as Uint8Array).length
     if (total > limit) throw new ProblemError(413, 'payload-too-large', `the upload exceeds the limit of ${limit} bytes`)
     yield chunk as Uint8Array
