@@ -35,6 +35,7 @@ export const privacyReport = z
     neighbourRelation: z.string(),
     unitBits: z.number().int(),
     epsilonCharged: z.number(),
+    epsilonOfRelease: z.number(),
     epsilonSpent: z.number(),
     epsilonBudget: z.number(),
     epsilonRemaining: z.number(),

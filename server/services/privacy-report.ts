@@ -16,10 +16,12 @@ export interface PrivacyReport {
   neighbourRelation: string
   unitBits: number
   epsilonCharged: number
+  /** ε of the release this answer comes from: the sketch's build charge, or this query's charge. */
+  epsilonOfRelease: number
   epsilonSpent: number
   epsilonBudget: number
   epsilonRemaining: number
-  /** ε this release gives a record that changes in `changedBits` positions. */
+  /** ε the release gives a record that changes in `changedBits` positions. */
   profile: EpsilonAtBits[]
   /** ε the dataset's total spend gives a record that changes in `changedBits` positions. */
   totalProfile: EpsilonAtBits[]
@@ -31,16 +33,17 @@ export function profileFor(epsilonMicro: number, unitBits: number): EpsilonAtBit
   return points.map((t) => ({ changedBits: t, epsilon: epsilonFromMicro(Math.ceil((t * epsilonMicro) / unitBits)) }))
 }
 
-export function privacyReport(dataset: Dataset, chargedMicro: number, notes: string[] = []): PrivacyReport {
+export function privacyReport(dataset: Dataset, chargedMicro: number, notes: string[] = [], releaseMicro = chargedMicro): PrivacyReport {
   return {
     guarantee: 'pure ε-differential privacy',
     neighbourRelation: `databases that differ in at most ${dataset.unitBits} bit position${dataset.unitBits === 1 ? '' : 's'} of one record; record ids, the record count m and the length n are public`,
     unitBits: dataset.unitBits,
     epsilonCharged: epsilonFromMicro(chargedMicro),
+    epsilonOfRelease: epsilonFromMicro(releaseMicro),
     epsilonSpent: epsilonFromMicro(dataset.spentMicro),
     epsilonBudget: epsilonFromMicro(dataset.budgetMicro),
     epsilonRemaining: epsilonFromMicro(dataset.budgetMicro - dataset.spentMicro),
-    profile: profileFor(chargedMicro, dataset.unitBits),
+    profile: profileFor(releaseMicro, dataset.unitBits),
     totalProfile: profileFor(dataset.spentMicro, dataset.unitBits),
     notes,
   }

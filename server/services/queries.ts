@@ -154,7 +154,7 @@ export class QueryService {
     const fresh = this.#ctx.datasets.findById(dataset.id) ?? dataset
     const notes = ['answers are post-processing of a sketch released once: queries on it charge no ε']
     if (!sketch.plan.reliable) notes.push('this sketch was built below the ε where its error bound holds: estimates are unreliable')
-    const privacy = privacyReport(fresh, 0, notes)
+    const privacy = privacyReport(fresh, 0, notes, sketch.epsilonMicro)
     const sketchInfo = {
       id: sketch.id,
       mechanism: sketch.mechanism,

@@ -74,6 +74,8 @@ t.test('estimate, build, poll, query and budget through HTTP (parity)', async (t
   t.equal(q.statusCode, 200, q.body)
   const body = q.json()
   t.equal(body.epsilonCharged, 0)
+  t.equal(body.privacy.epsilonOfRelease, 5, 'the answer names the ε of the sketch it comes from')
+  t.same(body.privacy.profile[0], { changedBits: 1, epsilon: 5 })
   t.equal(body.results.length, M)
   t.equal(body.sketch.id, build.json().id)
   let covered = 0
