@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import SwaggerParser from '@apidevtools/swagger-parser'
 import { parse } from 'yaml'
 import { openapiYaml } from '../../server/openapi.js'
+import { testApp } from '../support/app.js'
 
 t.test('openapi.yaml is generated from the schemas and up to date', async (t) => {
   const generated = await openapiYaml()
@@ -31,4 +32,15 @@ t.test('openapi.yaml is a valid OpenAPI document covering the contract', async (
   ]) {
     t.ok(paths.includes(p), `documents ${p}`)
   }
+})
+
+t.test('Swagger UI and the live document are served at /docs without a token', async (t) => {
+  const h = await testApp()
+  t.teardown(h.close)
+  const ui = await h.request({ method: 'GET', url: '/docs/', token: null })
+  t.equal(ui.statusCode, 200)
+  t.match(ui.headers['content-type'], /text\/html/)
+  const json = await h.request({ method: 'GET', url: '/docs/json', token: null })
+  t.equal(json.statusCode, 200)
+  t.equal(json.json().info.title, 'dpdist')
 })
