@@ -38,7 +38,7 @@ if (!collectOnly) {
 const sections = all
   .map((name) => join(here, `results-${name}.md`))
   .filter((p) => existsSync(p))
-  .map((p) => readFileSync(p, 'utf8').trim())
+  .map((p) => readFileSync(p, 'utf8').trim().replace(/^# /gm, '## '))
 const header = `# Benchmark results
 
 Recorded by \`npm run bench\` (each section names its machine and the exact command). Targets come
