@@ -7,6 +7,7 @@ import type { Plan } from '../../sketch/mechanism.js'
 import { getMechanism } from '../../sketch/mechanisms.js'
 import { parity } from '../../sketch/parity.js'
 import {
+  MeanInversion,
   PL07_PAPER_C,
   pl07,
   pl07CleanSketch,
@@ -57,6 +58,15 @@ t.test('plan: registry, options, Δ', async (t) => {
   t.throws(() => planFor(4096, 64, 5, { cells: 64 }), RangeError)
   t.throws(() => planFor(1 << 20, 1 << 19, 5, { c: PL07_PAPER_C }), RangeError, 'absurd sketch size refused')
   t.equal(planFor(4096, 64, 1, { estimator: 'paper' }).reliable, false, 'paper estimator at ε = 1 is useless')
+  // The debiased estimate is μ⁻¹(S): its predicted sd is σ(T)/μ'(T) (μ' by a central difference).
+  for (const eps of [1, 5]) {
+    const p = planFor(4096, 64, eps)
+    const flip = flipProbability(p.epsilonMicro, p.delta)
+    const { mean, sd } = pl07.calibrate(p, flip.pTilde) as { mean: number[]; sd: number[] }
+    const want = sd[32] / ((mean[33] - mean[31]) / 2)
+    t.ok(Math.abs(p.predictedSd.atHalfK - want) <= 1e-9 * want, `ε=${eps}: predicted sd at k/2 ${p.predictedSd.atHalfK.toFixed(2)}`)
+    t.equal(p.reliable, p.predictedSd.atK < 64 && p.predictedSd.atZero < 64, `ε=${eps}: reliable iff the predicted sd is below k`)
+  }
 })
 
 t.test('clean sketch: group (bucket·L + t)·M1 + cell, XOR of the bits', async (t) => {
@@ -200,6 +210,35 @@ t.test('exact moments: sanity at negligible noise and with one bucket', async (t
   t.ok(Math.abs(got - want) < 1e-9, `E[max of ${L} Bin(${M1}, 0.1)] = ${got.toFixed(6)} vs ${want.toFixed(6)}`)
 })
 
+t.test('the debiased estimate inverts the exact model mean', async (t) => {
+  const inv = new MeanInversion([-1, 0.5, 2, 2, 1.5, 4])
+  t.equal(inv.estimate(-3), 0, 'below μ(0): 0')
+  t.equal(inv.estimate(-1), 0)
+  t.equal(inv.estimate(0.5), 1)
+  t.equal(inv.estimate(-0.25), 0.5, 'linear between grid points')
+  t.equal(inv.estimate(2), 2, 'a flat stretch maps to its first point')
+  t.equal(inv.estimate(3), 4.5, 'a dip is read through the running maximum')
+  t.equal(inv.estimate(4), 5, 'μ(G) and above: G')
+  t.equal(inv.estimate(1e9), 5)
+  t.throws(() => new MeanInversion([]), RangeError)
+  t.throws(() => new MeanInversion([0, Number.NaN]), RangeError)
+
+  // Against a plan's calibration: μ is increasing and μ⁻¹(μ(T)) = T on the grid.
+  for (const eps of [1, 5]) {
+    const plan = planFor(4096, 64, eps)
+    const flip = flipProbability(plan.epsilonMicro, plan.delta)
+    const cal = pl07.calibrate(plan, flip.pTilde) as { mean: number[] }
+    const mean = cal.mean
+    let increasing = true
+    for (let T = 1; T < mean.length; T++) if (!(mean[T] > mean[T - 1])) increasing = false
+    t.ok(increasing, `ε=${eps}: μ(T) is increasing on 0..${mean.length - 1}`)
+    const grid = new MeanInversion(mean)
+    let worst = 0
+    for (let T = 0; T < mean.length; T++) worst = Math.max(worst, Math.abs(grid.estimate(mean[T]) - T))
+    t.ok(worst < 1e-9, `ε=${eps}: μ⁻¹(μ(T)) = T (worst ${worst.toExponential(2)})`)
+  }
+})
+
 interface Accuracy {
   errors: Float64Array
   covered: number
@@ -213,20 +252,59 @@ function summary(a: Accuracy): { mean: number; sd: number; mae: number; coverage
   return { mean, sd, mae, coverage: a.covered / m }
 }
 
+/**
+ * Mean error at distance d of an estimate g(S) as the model predicts it: S ~ Normal(μ(d), σ(d)²) with
+ * the exact model moments (S sums M2·L = 54 group inversions). Midpoint rule on z ∈ [−8, 8].
+ */
+function predictedMeanError(mean: ArrayLike<number>, sd: ArrayLike<number>, g: (s: number) => number, d: number): number {
+  const steps = 1600
+  const h = 16 / steps
+  let acc = 0
+  let mass = 0
+  for (let i = 0; i < steps; i++) {
+    const z = -8 + (i + 0.5) * h
+    const w = Math.exp(-0.5 * z * z)
+    acc += w * g(mean[d] + z * sd[d])
+    mass += w
+  }
+  return acc / mass - d
+}
+
+/** μ⁻¹ without the clip to [0, G]: continued linearly past the ends of the grid. */
+function unclippedInverse(mean: ArrayLike<number>, inversion: MeanInversion): (s: number) => number {
+  const G = mean.length - 1
+  return (s) => {
+    if (s < mean[0]) return (s - mean[0]) / (mean[1] - mean[0])
+    if (s > mean[G]) return G + (s - mean[G]) / (mean[G] - mean[G - 1])
+    return inversion.estimate(s)
+  }
+}
+
 t.test('accuracy on planted distances (n = 4096, k = 64, m = 2000, four hash seeds), against parity', async (t) => {
   const n = 4096
   const k = 64
   const m = 2000
   const seeds = ['h1', 'h2', 'h3', 'h4']
   const perSeed = m / seeds.length
+  // The issue's requirement, mean error within 0.1 sd of 0 over d ≤ k, is asserted where the estimate
+  // can meet it. Where the estimate's sd is comparable to k (about 100 / 50 / 19 at ε = 1 / 2 / 5), an
+  // estimate that cannot go below 0 is biased upward at small d whatever it inverts, and μ⁻¹ adds a
+  // smaller second-order term (it is convex: μ flattens as groups saturate). The model predicts both;
+  // at those ε the test asserts that the prediction exceeds 0.1 sd (so the exemption is real) and that
+  // the measured mean error is within 0.1 sd of it (so nothing else biases the estimate).
+  const requirementAttainable = new Set([10])
   for (const eps of [1, 2, 5, 10]) {
     const results: Record<string, Accuracy> = {
       debiased: { errors: new Float64Array(m), covered: 0 },
       paper: { errors: new Float64Array(m), covered: 0 },
       parity: { errors: new Float64Array(m), covered: 0 },
     }
-    let predictedMean = 0
+    let predictedStatisticBias = 0
+    let predictedEstimateBias = 0
+    let predictedUnclippedBias = 0
     const rawErrors = new Float64Array(m)
+    let notTheInverse = 0
+    let outsideOwnInterval = 0
     let r = 0
     for (const seed of seeds) {
       const d = Int32Array.from({ length: perSeed }, (_, i) => (r + i) % (k + 1))
@@ -246,33 +324,34 @@ t.test('accuracy on planted distances (n = 4096, k = 64, m = 2000, four hash see
       const pBuild = parity.builder(parityPlan, pFlip, new SeededNoiseSource(`parity-noise/${seed}/${eps}`))
       for (let i = 0; i < perSeed; i++) pBuild(records, i * wordsFor(n), paritySketches, i * PW)
 
+      const calibration = pl07.calibrate(debiasedPlan, flip.pTilde) as { mean: number[]; sd: number[] }
       const estimators = {
-        debiased: pl07.prepareQuery(debiasedPlan, flip.pTilde, pl07.calibrate(debiasedPlan, flip.pTilde), query, CONF95),
+        debiased: pl07.prepareQuery(debiasedPlan, flip.pTilde, calibration, query, CONF95),
         paper: pl07.prepareQuery(paperPlan, flip.pTilde, pl07.calibrate(paperPlan, flip.pTilde), query, CONF95),
       }
       const rawStatistic = pl07Statistic(debiasedPlan, flip.pTilde, query)
+      const inversion = new MeanInversion(calibration.mean)
+      const clipped = (x: number) => inversion.estimate(x)
+      const unclipped = unclippedInverse(calibration.mean, inversion)
       const parityEstimate = parity.prepareQuery(parityPlan, pFlip.pTilde, parity.calibrate(parityPlan, pFlip.pTilde), query, CONF95)
-      const model = pl07Moments(
-        { buckets: 6, repetitions: 9, cellsPerGroup: 139 },
-        flip.pTilde,
-        'debiased',
-        Array.from({ length: k + 1 }, (_, T) => T),
-      )
       for (let i = 0; i < perSeed; i++, r++) {
-        for (const [name, est] of [
-          ['debiased', (s: Uint32Array, o: number) => estimators.debiased(s, o)],
-          ['paper', (s: Uint32Array, o: number) => estimators.paper(s, o)],
-        ] as const) {
-          const e = est(sketches, i * W)
-          results[name].errors[r] = e.estimate - d[i]
-          if (e.ciLow <= d[i] && d[i] <= e.ciHigh) results[name].covered++
-        }
-        const p = parityEstimate(paritySketches, i * PW)
-        results.parity.errors[r] = p.estimate - d[i]
-        if (p.ciLow <= d[i] && d[i] <= p.ciHigh) results.parity.covered++
-        // The statistic before clipping to [0, n], against its exact-model expectation.
-        rawErrors[r] = rawStatistic(sketches, i * W) - d[i]
-        predictedMean += (model.mean[d[i]] - d[i]) / m
+        const S = rawStatistic(sketches, i * W)
+        const deb = estimators.debiased(sketches, i * W)
+        results.debiased.errors[r] = deb.estimate - d[i]
+        if (deb.ciLow <= d[i] && d[i] <= deb.ciHigh) results.debiased.covered++
+        if (deb.estimate !== inversion.estimate(S)) notTheInverse++
+        if (!(deb.ciLow <= deb.estimate && deb.estimate <= deb.ciHigh)) outsideOwnInterval++
+        const pap = estimators.paper(sketches, i * W)
+        results.paper.errors[r] = pap.estimate - d[i]
+        if (pap.ciLow <= d[i] && d[i] <= pap.ciHigh) results.paper.covered++
+        const par = parityEstimate(paritySketches, i * PW)
+        results.parity.errors[r] = par.estimate - d[i]
+        if (par.ciLow <= d[i] && d[i] <= par.ciHigh) results.parity.covered++
+        // The statistic S before inversion, against its exact-model expectation.
+        rawErrors[r] = S - d[i]
+        predictedStatisticBias += (calibration.mean[d[i]] - d[i]) / m
+        predictedEstimateBias += predictedMeanError(calibration.mean, calibration.sd, clipped, d[i]) / m
+        predictedUnclippedBias += predictedMeanError(calibration.mean, calibration.sd, unclipped, d[i]) / m
       }
     }
     const deb = summary(results.debiased)
@@ -280,24 +359,32 @@ t.test('accuracy on planted distances (n = 4096, k = 64, m = 2000, four hash see
     const pap = summary(results.paper)
     const par = summary(results.parity)
     t.comment(
-      `ε=${eps}: pl07 debiased mean error ${deb.mean.toFixed(2)} (${(deb.mean / deb.sd).toFixed(2)} sd; before clipping ` +
-        `${raw.mean.toFixed(2)}, exact model ${predictedMean.toFixed(2)}), MAE ${deb.mae.toFixed(2)}, ` +
-        `coverage ${(100 * deb.coverage).toFixed(2)} % | ` +
-        `pl07 paper mean error ${pap.mean.toFixed(1)}, MAE ${pap.mae.toFixed(1)}, coverage ${(100 * pap.coverage).toFixed(2)} % | ` +
-        `parity MAE ${par.mae.toFixed(2)}, coverage ${(100 * par.coverage).toFixed(2)} %`,
+      `ε=${eps}: pl07 debiased mean error ${deb.mean.toFixed(2)} = ${(deb.mean / deb.sd).toFixed(3)} sd (sd ${deb.sd.toFixed(2)}; ` +
+        `model: ${predictedEstimateBias.toFixed(2)} = ${(predictedEstimateBias / deb.sd).toFixed(3)} sd, of which ` +
+        `${predictedUnclippedBias.toFixed(2)} without the clip), ` +
+        `MAE ${deb.mae.toFixed(2)}, coverage ${(100 * deb.coverage).toFixed(2)} % | statistic S: mean error ${raw.mean.toFixed(2)} ` +
+        `(model ${predictedStatisticBias.toFixed(2)}) | pl07 paper mean error ${pap.mean.toFixed(1)}, MAE ${pap.mae.toFixed(1)}, ` +
+        `coverage ${(100 * pap.coverage).toFixed(2)} % | parity MAE ${par.mae.toFixed(2)}, coverage ${(100 * par.coverage).toFixed(2)} %`,
     )
     // Requirement: parity's MAE below the paper estimator's at every ε.
     t.ok(par.mae < pap.mae, `ε=${eps}: parity MAE ${par.mae.toFixed(2)} < pl07 paper MAE ${pap.mae.toFixed(2)}`)
-    // Requirement: calibrated 95 % intervals for the debiased estimator (SE ≈ 0.5 points). The paper
-    // statistic's intervals use its exact mean, so they are calibrated too.
+    // Requirement: calibrated 95 % intervals (SE of the coverage ≈ 0.5 points). Both use the exact
+    // mean and sd of their statistic.
     t.ok(deb.coverage >= 0.93 && deb.coverage <= 0.97, `ε=${eps}: debiased coverage ${(100 * deb.coverage).toFixed(2)} %`)
     t.ok(pap.coverage >= 0.93 && pap.coverage <= 0.97, `ε=${eps}: paper coverage ${(100 * pap.coverage).toFixed(2)} %`)
-    // The requirement "mean error within 0.1 sd" is not attainable for pl07's debiased estimator at
-    // these ε (the clamped inversions of L = 9 noisy repetitions are biased); it is reported, and
-    // the bias of the unclipped statistic is checked against the exact model instead (within 4 SE).
-    if (Math.abs(deb.mean) > 0.1 * deb.sd) {
-      t.comment(`  ε=${eps}: pl07 debiased misses the 0.1 sd mean-error bound (${(deb.mean / deb.sd).toFixed(2)} sd)`)
+    // The estimate is μ⁻¹(S), and it lies in its own interval (without needing the safety clamp).
+    t.equal(notTheInverse, 0, `ε=${eps}: every debiased estimate is the inverse of the model mean at S`)
+    t.equal(outsideOwnInterval, 0, `ε=${eps}: every debiased estimate lies in its interval`)
+    // The model the inversion relies on: S's measured bias matches the exact mean (within 4 SE).
+    t.ok(Math.abs(raw.mean - predictedStatisticBias) <= (4 * raw.sd) / Math.sqrt(m), `ε=${eps}: E[S | T] matches the exact model`)
+    if (requirementAttainable.has(eps)) {
+      t.ok(Math.abs(deb.mean) <= 0.1 * deb.sd, `ε=${eps}: debiased mean error within 0.1 sd of 0 (${(deb.mean / deb.sd).toFixed(3)} sd)`)
+    } else {
+      t.ok(predictedEstimateBias > 0.1 * deb.sd, `ε=${eps}: exempt, the model predicts more than 0.1 sd of bias for the clipped μ⁻¹(S)`)
     }
-    t.ok(Math.abs(raw.mean - predictedMean) <= (4 * raw.sd) / Math.sqrt(m), `ε=${eps}: debiased bias matches the exact model`)
+    t.ok(
+      Math.abs(deb.mean - predictedEstimateBias) <= 0.1 * deb.sd,
+      `ε=${eps}: debiased mean error within 0.1 sd of the model's (${((deb.mean - predictedEstimateBias) / deb.sd).toFixed(3)} sd)`,
+    )
   }
 })
