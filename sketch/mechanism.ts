@@ -83,7 +83,14 @@ export type RecordBuilder = (
   outOffset: number,
 ) => void
 
-export type RecordEstimator = (sketch: Uint32Array, offset: number) => Estimate
+export type RecordEstimator = ((sketch: Uint32Array, offset: number) => Estimate) & {
+  /**
+   * Set when the estimate is a function of one count: estimates[popcount(stored words XOR query)],
+   * over the record's `query.length` words. Scans then count in bulk with the exact-scan kernel
+   * instead of calling the estimator once per record; the answers are the same.
+   */
+  byCount?: { query: Uint32Array; estimates: readonly Estimate[] }
+}
 
 export interface SketchMechanism {
   readonly name: MechanismName

@@ -337,11 +337,13 @@ export const parity: SketchMechanism = {
       const byCount = tablesForQuery.byCount
       if (W === 1) {
         const q0 = q[0]
-        return (sketch, offset) => byCount[popcount32(sketch[offset] ^ q0)]
+        const single: RecordEstimator = (sketch, offset) => byCount[popcount32(sketch[offset] ^ q0)]
+        single.byCount = { query: q, estimates: byCount }
+        return single
       }
       // W is even (M ≥ 64). Two words share the 2- and 4-bit stages; bytes (≤ 16) are summed by one
       // multiply per pair. Inlined here: this closure runs once per stored record.
-      return (sketch, offset) => {
+      const counted: RecordEstimator = (sketch, offset) => {
         let C = 0
         for (let w = 0; w < W; w += 2) {
           let x = sketch[offset + w] ^ q[w]
@@ -354,6 +356,8 @@ export const parity: SketchMechanism = {
         }
         return byCount[C]
       }
+      counted.byCount = { query: q, estimates: byCount }
+      return counted
     }
 
     const { inversion, low, high, sSat, tCap } = tablesForQuery

@@ -8,6 +8,7 @@
  * are merged with mergeTop. Ties are broken by record ordinal so results never depend on how the
  * scan was split.
  */
+import { exactHammingScan } from '../../sketch/hamming-exact.js'
 import { getMechanism } from '../../sketch/mechanisms.js'
 import type { Calibration, EstimateStatus, Plan, QueryOptions, RecordEstimator } from '../../sketch/mechanism.js'
 
@@ -120,11 +121,24 @@ export function scanTop(task: ScanTask): TopHits[] {
   const heaps = task.queries.map(() => new HitHeap(Math.max(1, Math.min(task.top, task.to - task.from))))
   const wpr = task.plan.wordsPerRecord
   const max = task.maxDistance ?? Infinity
+  const counts = new Int32Array(BLOCK)
   for (let block = task.from; block < task.to; block += BLOCK) {
     const end = Math.min(task.to, block + BLOCK)
     for (let q = 0; q < estimators.length; q++) {
       const estimate = estimators[q]
       const heap = heaps[q]
+      const byCount = estimate.byCount
+      if (byCount && byCount.query.length === wpr) {
+        // the estimate is a table lookup on the XOR popcount: count the whole block in one tight loop
+        exactHammingScan(task.data.subarray(block * wpr, end * wpr), end - block, wpr, byCount.query, counts)
+        const table = byCount.estimates
+        for (let r = block; r < end; r++) {
+          const e = table[counts[r - block]]
+          if (e.estimate > max || !heap.admits(e.estimate, r)) continue
+          heap.push(r, e.estimate, e.ciLow, e.ciHigh, statusIndex[e.status])
+        }
+        continue
+      }
       for (let r = block; r < end; r++) {
         const e = estimate(task.data, r * wpr)
         if (e.estimate > max || !heap.admits(e.estimate, r)) continue
