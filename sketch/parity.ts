@@ -161,7 +161,8 @@ export function parityRawEstimate(counts: ArrayLike<number>, M: number, pTilde: 
   return sum / counts.length
 }
 
-function checkPTilde(pTilde: number): void {
+/** The realised flip probability an estimator can divide by 1 − 2p̃ with. */
+export function checkPTilde(pTilde: number): void {
   if (!(pTilde > 0 && pTilde < 0.5)) throw new RangeError('flip probability must be in (0, 1/2)')
 }
 

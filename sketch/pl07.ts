@@ -61,7 +61,7 @@ import type {
   RecordEstimator,
   SketchMechanism,
 } from './mechanism.js'
-import { checkPlanRequest } from './parity.js'
+import { checkPTilde, checkPlanRequest } from './parity.js'
 import { XorCountChain, cellSign } from './parity-model.js'
 
 export type Pl07Estimator = 'paper' | 'debiased'
@@ -264,10 +264,6 @@ export function pl07Moments(
 /** Last distance of the interval grid. */
 export function pl07GridEnd(n: number, k: number): number {
   return Math.min(n, 4 * k + 64)
-}
-
-function checkPTilde(pTilde: number): void {
-  if (!(pTilde > 0 && pTilde < 0.5)) throw new RangeError('flip probability must be in (0, 1/2)')
 }
 
 interface Pl07Calibration {
