@@ -199,10 +199,16 @@ export class DatasetRepository {
     return out
   }
 
-  /** Raw packed bytes of committed records [from, to), in ordinal order (null once deleted). */
-  *rawRecords(datasetId: number, from: number, to: number): Generator<StoredRecord> {
-    for (const row of this.#rawRange.iterate(datasetId, from, to)) {
-      yield { ordinal: row.ordinal, id: '', bits: row.bits }
+  /**
+   * Raw packed bytes of committed records [from, to), in ordinal order (null once deleted). Read in
+   * pages, so no cursor stays open while the caller works: the same connection may write meanwhile
+   * (a build's progress), which an open better-sqlite3 iterator forbids.
+   */
+  *rawRecords(datasetId: number, from: number, to: number, pageSize = 4096): Generator<StoredRecord> {
+    for (let start = from; start < to; start += pageSize) {
+      for (const row of this.#rawRange.all(datasetId, start, Math.min(to, start + pageSize))) {
+        yield { ordinal: row.ordinal, id: '', bits: row.bits }
+      }
     }
   }
 

@@ -2,6 +2,7 @@ import t from 'tap'
 import { formatBits, randomBits, wordsToBytes } from '../../sketch/bits.js'
 import { SeededNoiseSource } from '../support/seeded-noise.js'
 import { dbSnapshot, testApp, type TestApp } from '../support/app.js'
+import { localOperator } from '../../server/services/principal.js'
 
 const N = 256
 const M = 300
@@ -207,4 +208,24 @@ t.test('lcp-tree through HTTP: build, query, flagged unreliable below its ε', a
     if (r.status === 'ok') t.ok(r.estimate <= data.truth.get(r.id)! + 2, `near the planted bound for ${r.id}`)
   }
   t.equal((await h.request({ method: 'GET', url: '/v1/datasets/lcp/budget' })).json().spent, 190)
+})
+
+t.test('an inline build (no worker threads) writes progress while it reads the records', async (t) => {
+  const h = await testApp({ env: { DPDIST_WORKERS: '0' } })
+  t.teardown(h.close)
+  const m = 9000
+  const rng = new SeededNoiseSource('inline')
+  await h.services.datasets.load(
+    localOperator,
+    h.services.datasets.create(localOperator, { name: 'inline', bits: 64, unitBits: 1, budgetMicro: 5_000_000, retainRaw: true, metrics: ['hamming'] }).name,
+    (async function* () {
+      yield Array.from({ length: m }, () => ({ id: null, bytes: wordsToBytes(randomBits(64, () => rng.nextUint32()), 64) }))
+    })(),
+  )
+  const d = h.services.datasets.get(localOperator, 'inline')
+  const job = h.services.sketches.build(localOperator, d, { metric: 'hamming', epsilonMicro: 2_000_000, k: 8 })
+  await h.services.sketches.whenDone(job.id)
+  const done = h.services.sketches.get(d, job.id)
+  t.equal(done.status, 'ready', done.error ?? '')
+  t.equal(done.progress, m, 'progress reached every record (written during the read, past 4096 records)')
 })
