@@ -10,7 +10,7 @@ import { epsilonFromMicro } from '../../privacy/epsilon.js'
 import { geometricRelease } from '../../privacy/geometric.js'
 import { bytesToWords, wordsFor } from '../../sketch/bits.js'
 import { editDistanceScan } from '../../sketch/edit-exact.js'
-import { exactHammingScan } from '../../sketch/hamming-exact.js'
+import { bestXorPopcountScan } from '../../sketch/popcount-wasm.js'
 import type { EstimateStatus, Metric } from '../../sketch/mechanism.js'
 import { ProblemError, conflict } from '../errors.js'
 import type { BudgetService } from './budget.js'
@@ -217,7 +217,7 @@ export class QueryService {
       const query = toWords(req.query, dataset.bits)
       const exact =
         req.metric === 'hamming'
-          ? exactHammingScan(raw.data, count, wpr, query)
+          ? hammingScan(raw.data, count, wpr, query)
           : editDistanceScan(raw.data, count, wpr, dataset.bits, query, k)
       const released = geometricRelease(
         this.#ctx.noise,
@@ -265,6 +265,8 @@ export class QueryService {
     return entry
   }
 }
+
+const hammingScan = bestXorPopcountScan()
 
 function toWords(bytes: Uint8Array, n: number): Uint32Array {
   return bytesToWords(bytes, n, new Uint32Array(wordsFor(n)), 0)

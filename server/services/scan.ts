@@ -8,7 +8,7 @@
  * are merged with mergeTop. Ties are broken by record ordinal so results never depend on how the
  * scan was split.
  */
-import { exactHammingScan } from '../../sketch/hamming-exact.js'
+import { bestXorPopcountScan } from '../../sketch/popcount-wasm.js'
 import { getMechanism } from '../../sketch/mechanisms.js'
 import type { Calibration, EstimateStatus, Plan, QueryOptions, RecordEstimator } from '../../sketch/mechanism.js'
 
@@ -38,6 +38,8 @@ export interface TopHits {
 }
 
 const BLOCK = 2048
+/** The bulk XOR-popcount: the WebAssembly SIMD kernel where the runtime has it. */
+const countBlock = bestXorPopcountScan()
 
 /** A max-heap of at most `capacity` hits keyed by (estimate, ordinal): the root is the worst kept. */
 class HitHeap {
@@ -130,7 +132,7 @@ export function scanTop(task: ScanTask): TopHits[] {
       const byCount = estimate.byCount
       if (byCount && byCount.query.length === wpr) {
         // the estimate is a table lookup on the XOR popcount: count the whole block in one tight loop
-        exactHammingScan(task.data.subarray(block * wpr, end * wpr), end - block, wpr, byCount.query, counts)
+        countBlock(task.data.subarray(block * wpr, end * wpr), end - block, wpr, byCount.query, counts)
         const table = byCount.estimates
         for (let r = block; r < end; r++) {
           const e = table[counts[r - block]]
