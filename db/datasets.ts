@@ -71,7 +71,6 @@ export class DatasetRepository {
   readonly #setCount
   readonly #insertRecord
   readonly #deleteFrom
-  readonly #recordIds
   readonly #rawRange
   readonly #idOf
 
@@ -87,9 +86,6 @@ export class DatasetRepository {
     this.#setCount = db.prepare('UPDATE datasets SET record_count = ? WHERE id = ? AND record_count = ?')
     this.#insertRecord = db.prepare('INSERT INTO records (dataset_id, ordinal, id, bits) VALUES (?, ?, ?, ?)')
     this.#deleteFrom = db.prepare('DELETE FROM records WHERE dataset_id = ? AND ordinal >= ?')
-    this.#recordIds = db.prepare<[number, number], { ordinal: number; id: string }>(
-      'SELECT ordinal, id FROM records WHERE dataset_id = ? AND ordinal < ? ORDER BY ordinal',
-    )
     this.#idOf = db.prepare<[number, number], { id: string }>('SELECT id FROM records WHERE dataset_id = ? AND ordinal = ?')
     this.#rawRange = db.prepare<[number, number, number], { ordinal: number; bits: Buffer | null }>(
       'SELECT ordinal, bits FROM records WHERE dataset_id = ? AND ordinal >= ? AND ordinal < ? ORDER BY ordinal',
@@ -193,11 +189,6 @@ export class DatasetRepository {
     return out
   }
 
-  recordIds(datasetId: number, count: number): string[] {
-    const out = new Array<string>(count)
-    for (const row of this.#recordIds.iterate(datasetId, count)) out[row.ordinal] = row.id
-    return out
-  }
 
   /**
    * Raw packed bytes of committed records [from, to), in ordinal order (null once deleted). Read in
