@@ -149,7 +149,8 @@ export interface ServerProcess {
 export function startServer(dbPath: string, env: Record<string, string>): Promise<ServerProcess> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [MAIN, 'serve', '--port', '0', '--db', dbPath], {
-      env: cleanEnv({ LOG_LEVEL: 'warn', ...env }),
+      // event-loop shedding off unless asked for: a loaded CI machine can stall a fresh process's loop
+      env: cleanEnv({ LOG_LEVEL: 'warn', DPDIST_MAX_EVENT_LOOP_DELAY_MS: '0', ...env }),
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let out = ''

@@ -44,7 +44,15 @@ export function tempDir(prefix = 'dpdist-test-'): string {
 
 export async function testApp(options: TestAppOptions = {}): Promise<TestApp> {
   const dir = options.dir ?? tempDir()
-  const config = loadConfig({ DPDIST_DB: join(dir, 'dpdist.db'), DPDIST_ADMIN_TOKEN: ADMIN, LOG_LEVEL: 'info', ...options.env })
+  const config = loadConfig({
+    DPDIST_DB: join(dir, 'dpdist.db'),
+    DPDIST_ADMIN_TOKEN: ADMIN,
+    LOG_LEVEL: 'info',
+    // Event-loop shedding off unless a test asks for it: on a loaded CI machine a test process's own
+    // start-up can stall its loop past a second and every request would get 503.
+    DPDIST_MAX_EVENT_LOOP_DELAY_MS: '0',
+    ...options.env,
+  })
   const db = openDatabase(config.dbPath)
   const logLines: string[] = []
   const sink = new Writable({

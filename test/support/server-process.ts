@@ -70,6 +70,8 @@ async function spawnOnce(options: StartOptions): Promise<ServerProcess | 'port-i
       DPDIST_DB: options.dbPath,
       DPDIST_ADMIN_TOKEN: adminToken,
       LOG_LEVEL: 'warn',
+      // event-loop shedding off unless asked for: a loaded CI machine can stall a fresh process's loop
+      DPDIST_MAX_EVENT_LOOP_DELAY_MS: '0',
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
