@@ -80,6 +80,7 @@ import type {
   RecordEstimator,
   SketchMechanism,
 } from './mechanism.js'
+import { rejectUnknownOptions } from './mechanism.js'
 
 /** Cells per parity word. */
 export const LCP_TREE_W = 32
@@ -355,8 +356,7 @@ function checkRequest(req: PlanRequest): void {
   if (!Number.isSafeInteger(unitBits) || unitBits < 1 || unitBits > n) {
     throw new RangeError('unitBits must be an integer in [1, n]')
   }
-  const unknown = Object.keys(options ?? {})
-  if (unknown.length > 0) throw new RangeError(`lcp-tree takes no options (got ${unknown.join(', ')})`)
+  rejectUnknownOptions('lcp-tree', options, [])
 }
 
 function hashSeedOf(plan: Plan): string {

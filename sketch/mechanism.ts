@@ -118,3 +118,12 @@ export interface SketchMechanism {
     options: QueryOptions,
   ): RecordEstimator
 }
+
+/** Throws RangeError naming the first option a mechanism does not take (a typo must not be ignored). */
+export function rejectUnknownOptions(mechanism: MechanismName, options: Record<string, unknown> | undefined, allowed: readonly string[]): void {
+  for (const key of Object.keys(options ?? {})) {
+    if (!allowed.includes(key)) {
+      throw new RangeError(`unknown ${mechanism} option "${key}" (${allowed.length ? `it takes: ${allowed.join(', ')}` : 'it takes none'})`)
+    }
+  }
+}

@@ -57,6 +57,7 @@ import type {
   RecordEstimator,
   SketchMechanism,
 } from './mechanism.js'
+import { rejectUnknownOptions } from './mechanism.js'
 
 /** Public seed of the calibration simulation (synthetic data, not privacy noise). */
 export const NOISY_BITS_CALIBRATION_SEED = 'dpdist/noisy-bits/calibration/v1'
@@ -85,8 +86,7 @@ function checkRequest(req: PlanRequest): void {
   if (!Number.isSafeInteger(unitBits) || unitBits < 1 || unitBits > n) {
     throw new RangeError('unitBits must be an integer in [1, n]')
   }
-  const unknown = Object.keys(options ?? {})
-  if (unknown.length > 0) throw new RangeError(`noisy-bits takes no options (got ${unknown.join(', ')})`)
+  rejectUnknownOptions('noisy-bits', options, [])
 }
 
 /** The clean (pre-noise) sketch of one record: its n bits, padding cleared. Exported for privacy tests. */

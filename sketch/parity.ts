@@ -44,6 +44,7 @@ import type {
   RecordEstimator,
   SketchMechanism,
 } from './mechanism.js'
+import { rejectUnknownOptions } from './mechanism.js'
 import { cellSign, chooseParityParameters, parityBelt } from './parity-model.js'
 
 /** Default per-record memory cap of the parameter chooser (bytes). */
@@ -51,7 +52,7 @@ export const DEFAULT_MAX_BYTES_PER_RECORD = 4096
 /** Level of the belt stored by `calibrate`. */
 export const CALIBRATED_CONFIDENCE = 0.95
 const CALIBRATION_MODEL = 'parity-exact-belt-v1'
-const OPTION_KEYS = new Set(['cells', 'repetitions', 'maxBytesPerRecord'])
+const OPTION_KEYS = ['cells', 'repetitions', 'maxBytesPerRecord']
 
 export interface ParityParams {
   hashSeed: string
@@ -238,9 +239,7 @@ export const parity: SketchMechanism = {
 
   plan(req: PlanRequest, hashSeed: string): Plan {
     checkPlanRequest(req, hashSeed)
-    for (const key of Object.keys(req.options)) {
-      if (!OPTION_KEYS.has(key)) throw new RangeError(`unknown parity option "${key}"`)
-    }
+    rejectUnknownOptions('parity', req.options, OPTION_KEYS)
     const o = req.options
     const maxBytesPerRecord =
       o.maxBytesPerRecord === undefined ? DEFAULT_MAX_BYTES_PER_RECORD : positiveInteger(o.maxBytesPerRecord, 'maxBytesPerRecord')

@@ -61,6 +61,7 @@ import type {
   RecordEstimator,
   SketchMechanism,
 } from './mechanism.js'
+import { rejectUnknownOptions } from './mechanism.js'
 import { checkPTilde, checkPlanRequest } from './parity.js'
 import { XorCountChain, cellSign } from './parity-model.js'
 
@@ -71,7 +72,7 @@ export const PL07_PAPER_C = 72 * Math.E
 export const DEFAULT_C = 8
 /** Largest sketch accepted per record (bytes): a guard against accidental gigabyte sketches. */
 export const MAX_BYTES_PER_RECORD = 1 << 20
-const OPTION_KEYS = new Set(['c', 'estimator'])
+const OPTION_KEYS = ['c', 'estimator']
 const CALIBRATION_MODEL = 'pl07-moments-v1'
 
 export interface Pl07Params {
@@ -400,9 +401,7 @@ export const pl07: SketchMechanism = {
 
   plan(req: PlanRequest, hashSeed: string): Plan {
     checkPlanRequest(req, hashSeed)
-    for (const key of Object.keys(req.options)) {
-      if (!OPTION_KEYS.has(key)) throw new RangeError(`unknown pl07 option "${key}"`)
-    }
+    rejectUnknownOptions('pl07', req.options, OPTION_KEYS)
     const c = req.options.c === undefined ? DEFAULT_C : req.options.c
     if (typeof c !== 'number' || !Number.isFinite(c) || c <= 0 || c > 1000) throw new RangeError('c must be a number in (0, 1000]')
     const estimator = req.options.estimator === undefined ? 'debiased' : req.options.estimator
