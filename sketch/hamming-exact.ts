@@ -37,6 +37,20 @@ export function hammingDistance(
  * stored contiguously in `records`; out[r] = d_H(record r, query). Returns `out` (a new array when
  * omitted).
  */
+/**
+ * The argument checks shared by every XOR-popcount scan kernel (this one, the WebAssembly one):
+ * throws RangeError, and returns the array the counts go to.
+ */
+export function checkScanArguments(records: Uint32Array, m: number, wordsPerRecord: number, query: Uint32Array, out?: Int32Array): Int32Array {
+  assertCount(m, 'm')
+  assertCount(wordsPerRecord, 'wordsPerRecord')
+  if (m * wordsPerRecord > records.length) throw new RangeError('records array shorter than m records')
+  if (query.length < wordsPerRecord) throw new RangeError('query shorter than one record')
+  const result = out ?? new Int32Array(m)
+  if (result.length < m) throw new RangeError('output array shorter than m')
+  return result
+}
+
 export function exactHammingScan(
   records: Uint32Array,
   m: number,
@@ -44,12 +58,7 @@ export function exactHammingScan(
   query: Uint32Array,
   out?: Int32Array,
 ): Int32Array {
-  assertCount(m, 'm')
-  assertCount(wordsPerRecord, 'wordsPerRecord')
-  if (m * wordsPerRecord > records.length) throw new RangeError('records array shorter than m records')
-  if (query.length < wordsPerRecord) throw new RangeError('query shorter than one record')
-  const result = out ?? new Int32Array(m)
-  if (result.length < m) throw new RangeError('output array shorter than m')
+  const result = checkScanArguments(records, m, wordsPerRecord, query, out)
 
   const evenEnd = wordsPerRecord & ~1
   const odd = wordsPerRecord & 1

@@ -18,7 +18,7 @@
  * block's counts are read back with one set into `out`. The memory grows only when a larger
  * wordsPerRecord needs a bigger block.
  */
-import { exactHammingScan } from './hamming-exact.js'
+import { checkScanArguments, exactHammingScan } from './hamming-exact.js'
 
 const BLOCK_BYTES = 128 * 1024
 const PAGE_BYTES = 65_536
@@ -182,10 +182,6 @@ interface WasmApi {
   Instance: new (module: object) => { readonly exports: Record<string, unknown> }
 }
 
-function assertCount(value: number, what: string): void {
-  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${what} must be a non-negative integer`)
-}
-
 function roundUp16(bytes: number): number {
   return (bytes + 15) & ~15
 }
@@ -208,12 +204,7 @@ function createScan(wasm: WasmApi): XorPopcountScan {
   }
 
   return function wasmXorPopcount(records, m, wordsPerRecord, query, out) {
-    assertCount(m, 'm')
-    assertCount(wordsPerRecord, 'wordsPerRecord')
-    if (m * wordsPerRecord > records.length) throw new RangeError('records array shorter than m records')
-    if (query.length < wordsPerRecord) throw new RangeError('query shorter than one record')
-    const result = out ?? new Int32Array(m)
-    if (result.length < m) throw new RangeError('output array shorter than m')
+    const result = checkScanArguments(records, m, wordsPerRecord, query, out)
     if (m === 0) return result
     if (wordsPerRecord === 0) {
       result.fill(0, 0, m)
