@@ -14,17 +14,9 @@ import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openDatabase, type Db } from '../../db/database.js'
-import { api, must, startServer, type ServerProcess } from '../support/server-process.js'
+import { api, must, startServer, type ServerProcess, type SketchView } from '../support/server-process.js'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
-/** The parts of a sketch view these checks read. */
-interface SketchView {
-  id: string
-  status: string
-  progress: number
-  error: string | null
-}
 
 
 /** Polls `probe` until it returns true (or throws after `ms`). */

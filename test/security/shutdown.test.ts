@@ -12,18 +12,10 @@ import { Agent, request, type IncomingHttpHeaders } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openDatabase } from '../../db/database.js'
-import { must, startServer, type ServerProcess } from '../support/server-process.js'
+import { must, startServer, type ServerProcess, type SketchView } from '../support/server-process.js'
 
 const GRACE_MS = 10_000 // server/server.ts closeWithGrace delay
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
-/** The parts of a sketch view these checks read. */
-interface SketchView {
-  id: string
-  status: string
-  progress: number
-  error: string | null
-}
 
 
 interface Outcome {

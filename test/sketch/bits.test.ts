@@ -17,6 +17,7 @@ import {
   type Encoding,
 } from '../../sketch/bits.js'
 import { SeededNoiseSource } from '../support/seeded-noise.js'
+import { seededProperty } from '../support/property.js'
 
 const SEED = 20_241_108
 const ENCODINGS: Encoding[] = ['binary', 'hex', 'base64']
@@ -25,17 +26,7 @@ const EDGE_LENGTHS = [
   3000,
 ]
 
-/**
- * A fast-check property run with a fixed seed, as a thunk for `t.doesNotThrow`: a counterexample
- * throws and fails that assertion with fast-check's report.
- */
-function property<Ts extends [unknown, ...unknown[]]>(
-  arbitraries: { [K in keyof Ts]: fc.Arbitrary<Ts[K]> },
-  predicate: (...args: Ts) => boolean,
-  numRuns = 200,
-): () => void {
-  return () => fc.assert(fc.property(...arbitraries, predicate), { seed: SEED, numRuns })
-}
+const property = seededProperty(SEED)
 
 /** Random canonical packed bytes of an n-bit string: (n, bytes) with zero padding. */
 const packedArb = (minBits: number, maxBits: number) =>

@@ -3,16 +3,11 @@ import fc from 'fast-check'
 import { setBit, wordsFor } from '../../sketch/bits.js'
 import { editDistanceCapped, editDistanceScan } from '../../sketch/edit-exact.js'
 import { SeededNoiseSource } from '../support/seeded-noise.js'
+import { seededProperty } from '../support/property.js'
 
 const SEED = 4_096
 
-function property<Ts extends [unknown, ...unknown[]]>(
-  arbitraries: { [K in keyof Ts]: fc.Arbitrary<Ts[K]> },
-  predicate: (...args: Ts) => boolean,
-  numRuns = 200,
-): () => void {
-  return () => fc.assert(fc.property(...arbitraries, predicate), { seed: SEED, numRuns })
-}
+const property = seededProperty(SEED)
 
 /** Plain O(na·nb) Levenshtein dynamic programme (two rows). */
 function editDistanceDP(a: number[], b: number[]): number {

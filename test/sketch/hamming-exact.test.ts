@@ -3,16 +3,11 @@ import fc from 'fast-check'
 import { getBit, randomBits, wordsFor } from '../../sketch/bits.js'
 import { exactHammingScan, hammingDistance } from '../../sketch/hamming-exact.js'
 import { SeededNoiseSource } from '../support/seeded-noise.js'
+import { seededProperty } from '../support/property.js'
 
 const SEED = 1_024
 
-function property<Ts extends [unknown, ...unknown[]]>(
-  arbitraries: { [K in keyof Ts]: fc.Arbitrary<Ts[K]> },
-  predicate: (...args: Ts) => boolean,
-  numRuns = 200,
-): () => void {
-  return () => fc.assert(fc.property(...arbitraries, predicate), { seed: SEED, numRuns })
-}
+const property = seededProperty(SEED)
 
 /** Per-bit count of differing positions among the first n bits. */
 function naiveHamming(a: Uint32Array, aOffset: number, b: Uint32Array, bOffset: number, n: number): number {

@@ -177,3 +177,11 @@ export async function must<T = Record<string, unknown>>(
   if (res.status !== status) throw new Error(`${method} ${path}: expected ${status}, got ${res.status} ${res.text.slice(0, 500)}`)
   return res.json<T>()
 }
+
+/** The parts of a sketch view the crash and shutdown checks read. */
+export interface SketchView {
+  id: string
+  status: string
+  progress: number
+  error: string | null
+}
