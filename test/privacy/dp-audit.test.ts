@@ -155,38 +155,22 @@ t.test('randomized response, t = 4 bits (Δ = 4): loss ≤ ε; Δ halved fails',
   t.notOk(broken.pass, `broken mechanism (Δ = 2 used for 4 toggled cells) is caught: ${describe(broken, 1)}`)
 })
 
-t.test('geometric mechanism, unitBits = 1 (distances 20 vs 21): loss ≤ ε; ε doubled fails', async (t) => {
-  const eps = 1_000_000
-  const good = audit(
-    geometricHistogram(20, eps, 1, new SeededNoiseSource('geo1-a')),
-    geometricHistogram(21, eps, 1, new SeededNoiseSource('geo1-b')),
-    1,
-  )
-  t.ok(good.pass, describe(good, 1))
-  t.ok(good.maxLoss > 1 - 3 * good.toleranceAtMax, 'the audit sees the real loss (close to ε)')
-  const broken = audit(
-    geometricHistogram(20, 2 * eps, 1, new SeededNoiseSource('geo1-c'), BROKEN_SAMPLES),
-    geometricHistogram(21, 2 * eps, 1, new SeededNoiseSource('geo1-d'), BROKEN_SAMPLES),
-    1,
-    BROKEN_SAMPLES,
-  )
-  t.notOk(broken.pass, `broken mechanism is caught: ${describe(broken, 1)}`)
-})
-
-t.test('geometric mechanism, unitBits = 3 (distances 20 vs 23): loss ≤ ε; ε doubled fails', async (t) => {
-  const eps = 1_000_000
-  const good = audit(
-    geometricHistogram(20, eps, 3, new SeededNoiseSource('geo3-a')),
-    geometricHistogram(23, eps, 3, new SeededNoiseSource('geo3-b')),
-    1,
-  )
-  t.ok(good.pass, describe(good, 1))
-  t.ok(good.maxLoss > 1 - 3 * good.toleranceAtMax, 'the audit sees the real loss (close to ε)')
-  const broken = audit(
-    geometricHistogram(20, 2 * eps, 3, new SeededNoiseSource('geo3-c'), BROKEN_SAMPLES),
-    geometricHistogram(23, 2 * eps, 3, new SeededNoiseSource('geo3-d'), BROKEN_SAMPLES),
-    1,
-    BROKEN_SAMPLES,
-  )
-  t.notOk(broken.pass, `broken mechanism is caught: ${describe(broken, 1)}`)
-})
+for (const unitBits of [1, 3]) {
+  t.test(`geometric mechanism, unitBits = ${unitBits} (distances 20 vs ${20 + unitBits}): loss ≤ ε; ε doubled fails`, async (t) => {
+    const eps = 1_000_000
+    const good = audit(
+      geometricHistogram(20, eps, unitBits, new SeededNoiseSource(`geo${unitBits}-a`)),
+      geometricHistogram(20 + unitBits, eps, unitBits, new SeededNoiseSource(`geo${unitBits}-b`)),
+      1,
+    )
+    t.ok(good.pass, describe(good, 1))
+    t.ok(good.maxLoss > 1 - 3 * good.toleranceAtMax, 'the audit sees the real loss (close to ε)')
+    const broken = audit(
+      geometricHistogram(20, 2 * eps, unitBits, new SeededNoiseSource(`geo${unitBits}-c`), BROKEN_SAMPLES),
+      geometricHistogram(20 + unitBits, 2 * eps, unitBits, new SeededNoiseSource(`geo${unitBits}-d`), BROKEN_SAMPLES),
+      1,
+      BROKEN_SAMPLES,
+    )
+    t.notOk(broken.pass, `broken mechanism is caught: ${describe(broken, 1)}`)
+  })
+}
