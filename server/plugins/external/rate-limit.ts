@@ -1,6 +1,7 @@
 import rateLimit from '@fastify/rate-limit'
 import fp from 'fastify-plugin'
 import { ProblemError } from '../../errors.js'
+import { bearerPrincipal } from '../app/auth.js'
 
 /**
  * Per-token request limit, per client address for requests without a valid token. The key is the
@@ -17,8 +18,7 @@ export default fp(async (app) => {
     max: app.config.rateLimitPerMinute,
     timeWindow: 60_000,
     keyGenerator(req) {
-      const match = /^Bearer ([A-Za-z0-9._~+/=-]{1,512})$/.exec(req.headers.authorization ?? '')
-      const principal = match ? app.services.tokens.authenticate(match[1]) : undefined
+      const principal = bearerPrincipal(app, req)
       return principal?.tokenId ? `t:${principal.tokenId}` : `ip:${req.ip}`
     },
     errorResponseBuilder(_req, context) {
