@@ -33,11 +33,6 @@ export function hammingDistance(
 }
 
 /**
- * Exact Hamming distance from `query` (its first wordsPerRecord words) to each of the m records
- * stored contiguously in `records`; out[r] = d_H(record r, query). Returns `out` (a new array when
- * omitted).
- */
-/**
  * The argument checks shared by every XOR-popcount scan kernel (this one, the WebAssembly one):
  * throws RangeError, and returns the array the counts go to.
  */
@@ -51,6 +46,11 @@ export function checkScanArguments(records: Uint32Array, m: number, wordsPerReco
   return result
 }
 
+/**
+ * Exact Hamming distance from `query` (its first wordsPerRecord words) to each of the m records
+ * stored contiguously in `records`; out[r] = d_H(record r, query). Returns `out` (a new array when
+ * omitted).
+ */
 export function exactHammingScan(
   records: Uint32Array,
   m: number,

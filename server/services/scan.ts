@@ -8,9 +8,9 @@
  * are merged with mergeTop. Ties are broken by record ordinal so results never depend on how the
  * scan was split.
  */
-import { bestXorPopcountScan } from '../../sketch/popcount-wasm.js'
+import { type CountFilter, newCountFilter } from '../../sketch/count-filter.js'
 import { getMechanism } from '../../sketch/mechanisms.js'
-import type { Calibration, EstimateStatus, Plan, QueryOptions, RecordEstimator } from '../../sketch/mechanism.js'
+import type { Calibration, Estimate, EstimateStatus, Plan, QueryOptions, RecordEstimator } from '../../sketch/mechanism.js'
 
 export const statusCodes: EstimateStatus[] = ['ok', 'saturated', 'above_k', 'unreliable']
 const statusIndex: Record<EstimateStatus, number> = { ok: 0, saturated: 1, above_k: 2, unreliable: 3 }
@@ -38,8 +38,6 @@ export interface TopHits {
 }
 
 const BLOCK = 2048
-/** The bulk XOR-popcount: the WebAssembly SIMD kernel where the runtime has it. */
-const countBlock = bestXorPopcountScan()
 
 /** A max-heap of at most `capacity` hits keyed by (estimate, ordinal): the root is the worst kept. */
 class HitHeap {
@@ -68,6 +66,15 @@ class HitHeap {
     const l = this.lo[i]; this.lo[i] = this.lo[j]; this.lo[j] = l
     const h = this.hi[i]; this.hi[i] = this.hi[j]; this.hi[j] = h
     const s = this.st[i]; this.st[i] = this.st[j]; this.st[j] = s
+  }
+
+  get full(): boolean {
+    return this.size === this.capacity
+  }
+
+  /** The worst kept estimate (meaningful when full). */
+  get rootEstimate(): number {
+    return this.est[0]
   }
 
   /** Whether a hit with this key would be kept. */
@@ -117,30 +124,96 @@ class HitHeap {
   }
 }
 
+/**
+ * A byCount answer table read as a function of the count. When the estimates never decrease with the
+ * count (parity's do: more mismatching cells, larger distance), the heap's admission test and
+ * maxDistance together become a count cut: a record can be kept only when its count is below
+ * cutFor(root estimate, maxDistance). Within one range records arrive in ascending ordinal, so an
+ * estimate equal to the root's never wins its tie.
+ */
+class CountTable {
+  readonly estimates: readonly Estimate[]
+  readonly #keys: Float64Array
+  readonly monotone: boolean
+
+  constructor(estimates: readonly Estimate[]) {
+    this.estimates = estimates
+    this.#keys = Float64Array.from(estimates, (e) => e.estimate)
+    let monotone = true
+    for (let c = 1; c < this.#keys.length; c++) if (this.#keys[c] < this.#keys[c - 1]) monotone = false
+    this.monotone = monotone
+  }
+
+  /** Counts 0..size − 1 have an estimate. */
+  get size(): number {
+    return this.#keys.length
+  }
+
+  /** The first count whose estimate is ≥ root or > max (monotone tables only). */
+  cutFor(root: number, max: number): number {
+    let lo = 0
+    let hi = this.#keys.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      const x = this.#keys[mid]
+      if (x >= root || x > max) hi = mid
+      else lo = mid + 1
+    }
+    return lo
+  }
+}
+
+/**
+ * Offers the filter's hits for query q on the block starting at ordinal `block` to the heap. With a
+ * monotone table the cut follows the heap's root as hits are pushed (the kernel used the cut from the
+ * start of the block, so later hits are checked again); otherwise the filter passed every record and
+ * each is tested like any estimate.
+ */
+function offerHits(filter: CountFilter, q: number, block: number, cut: number, table: CountTable, heap: HitHeap, max: number): void {
+  const hitCount = filter.filter(q, cut)
+  const hits = filter.hits
+  const estimates = table.estimates
+  for (let h = 0; h < hitCount; h++) {
+    const r = block + hits[2 * h]
+    const c = hits[2 * h + 1]
+    const e = estimates[c]
+    if (table.monotone) {
+      if (c >= cut) continue
+    } else if (e.estimate > max || !heap.admits(e.estimate, r)) continue
+    heap.push(r, e.estimate, e.ciLow, e.ciHigh, statusIndex[e.status])
+    if (table.monotone && heap.full) cut = table.cutFor(heap.rootEstimate, max)
+  }
+}
+
+/** The count filter of this thread (a scan runs to completion, so one is enough). */
+let threadFilter: CountFilter | undefined
+
 export function scanTop(task: ScanTask): TopHits[] {
   const mechanism = getMechanism(task.plan.mechanism)
   const estimators: RecordEstimator[] = task.queries.map((q) => mechanism.prepareQuery(task.plan, task.pTilde, task.calibration, q, task.options))
   const heaps = task.queries.map(() => new HitHeap(Math.max(1, Math.min(task.top, task.to - task.from))))
   const wpr = task.plan.wordsPerRecord
   const max = task.maxDistance ?? Infinity
-  const counts = new Int32Array(BLOCK)
+  // Estimators that are a table on the XOR popcount go through the count filter, in bulk.
+  const tables = estimators.map((e) => (e.byCount && e.byCount.query.length === wpr ? new CountTable(e.byCount.estimates) : null))
+  const filtered = estimators.flatMap((e, q) => (tables[q] === null ? [] : [{ q, query: e.byCount!.query, table: tables[q]! }]))
+  const filter = filtered.length > 0 ? (threadFilter ??= newCountFilter()) : null
+  filter?.setQueries(filtered.map((f) => f.query), wpr, BLOCK)
   for (let block = task.from; block < task.to; block += BLOCK) {
     const end = Math.min(task.to, block + BLOCK)
+    if (filter !== null) {
+      filter.loadBlock(task.data, block, end - block)
+      for (let f = 0; f < filtered.length; f++) {
+        const { q, table } = filtered[f]
+        const heap = heaps[q]
+        const cut = table.monotone ? table.cutFor(heap.full ? heap.rootEstimate : Infinity, max) : table.size
+        offerHits(filter, f, block, cut, table, heap, max)
+      }
+    }
     for (let q = 0; q < estimators.length; q++) {
+      if (tables[q] !== null) continue
       const estimate = estimators[q]
       const heap = heaps[q]
-      const byCount = estimate.byCount
-      if (byCount && byCount.query.length === wpr) {
-        // the estimate is a table lookup on the XOR popcount: count the whole block in one tight loop
-        countBlock(task.data.subarray(block * wpr, end * wpr), end - block, wpr, byCount.query, counts)
-        const table = byCount.estimates
-        for (let r = block; r < end; r++) {
-          const e = table[counts[r - block]]
-          if (e.estimate > max || !heap.admits(e.estimate, r)) continue
-          heap.push(r, e.estimate, e.ciLow, e.ciHigh, statusIndex[e.status])
-        }
-        continue
-      }
       for (let r = block; r < end; r++) {
         const e = estimate(task.data, r * wpr)
         if (e.estimate > max || !heap.admits(e.estimate, r)) continue

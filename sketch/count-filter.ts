@@ -1,0 +1,120 @@
+/**
+ * The sketch scan's inner loop: for a block of stored records and one or more query sketches, the
+ * records whose XOR popcount with a query is below a cut. When an estimate is a non-decreasing
+ * function of that count (parity with L = 1, see RecordEstimator.byCount), "could enter the top list"
+ * is exactly "count below a cut", so the scan's JavaScript only sees the few candidates, not every
+ * record: after the first block the cut sits at the top list's worst count.
+ *
+ * Usage per scan: setQueries once, then per block of records loadBlock once and filter once per query
+ * while the block is in cache (that is what makes a batch cheaper than single queries). Hits are read
+ * from `hits`: hits[2h] is the record's index within the block, hits[2h + 1] its count, in record
+ * order.
+ *
+ * The WebAssembly SIMD kernel (sketch/popcount-wasm.ts, `filter`) copies each block into its own
+ * memory; the JavaScript fallback counts with exactHammingScan. Both give the same hits.
+ */
+import { exactHammingScan } from './hamming-exact.js'
+import { type KernelInstance, newKernelInstance, roundUp16 } from './popcount-wasm.js'
+
+export interface CountFilter {
+  /** Stores the query sketches (each its first wordsPerRecord words) for blocks of up to maxBlock records. */
+  setQueries(queries: readonly Uint32Array[], wordsPerRecord: number, maxBlock: number): void
+  /** Copies records [first, first + count) of `records` in. */
+  loadBlock(records: Uint32Array, first: number, count: number): void
+  /** Hits of query q on the loaded block: the records with count < cut; returns how many. */
+  filter(q: number, cut: number): number
+  /** (index within block, count) pairs of the last filter call. */
+  readonly hits: Int32Array
+}
+
+/** Cuts as the kernel's unsigned i32: negative admits nothing, anything ≥ 2^31 everything a count can be. */
+function clampCut(cut: number): number {
+  return cut <= 0 ? 0 : Math.min(Math.floor(cut), 0x7fffffff)
+}
+
+class WasmCountFilter implements CountFilter {
+  readonly #kernel: KernelInstance
+  #wpr = 0
+  #queriesAt = 0
+  #hitsAt = 0
+  #recordsAt = 0
+  #blockCount = 0
+  #hits: Int32Array = new Int32Array(0)
+
+  constructor(kernel: KernelInstance) {
+    this.#kernel = kernel
+  }
+
+  setQueries(queries: readonly Uint32Array[], wordsPerRecord: number, maxBlock: number): void {
+    if (!Number.isSafeInteger(wordsPerRecord) || wordsPerRecord < 1) throw new RangeError('wordsPerRecord must be a positive integer')
+    const recordBytes = wordsPerRecord * 4
+    // Layout: queries back to back (16-byte aligned each), then the hit pairs, then the block.
+    const queryBytes = roundUp16(recordBytes)
+    this.#hitsAt = queryBytes * queries.length
+    this.#recordsAt = this.#hitsAt + roundUp16(maxBlock * 8)
+    this.#kernel.ensureBytes(this.#recordsAt + maxBlock * recordBytes)
+    for (let q = 0; q < queries.length; q++) {
+      if (queries[q].length < wordsPerRecord) throw new RangeError('query shorter than one record')
+      this.#kernel.words.set(queries[q].subarray(0, wordsPerRecord), (q * queryBytes) >>> 2)
+    }
+    this.#wpr = wordsPerRecord
+    this.#queriesAt = queryBytes
+    this.#blockCount = 0
+    this.#hits = this.#kernel.ints.subarray(this.#hitsAt >>> 2, (this.#hitsAt >>> 2) + 2 * maxBlock)
+  }
+
+  loadBlock(records: Uint32Array, first: number, count: number): void {
+    const w = this.#wpr
+    if ((this.#recordsAt - this.#hitsAt) / 8 < count) throw new RangeError('block larger than declared in setQueries')
+    this.#kernel.words.set(records.subarray(first * w, (first + count) * w), this.#recordsAt >>> 2)
+    this.#blockCount = count
+  }
+
+  filter(q: number, cut: number): number {
+    return this.#kernel.filter(this.#recordsAt, this.#blockCount, this.#wpr, q * this.#queriesAt, clampCut(cut), this.#hitsAt)
+  }
+
+  get hits(): Int32Array {
+    return this.#hits
+  }
+}
+
+class JsCountFilter implements CountFilter {
+  #queries: readonly Uint32Array[] = []
+  #wpr = 0
+  #block: Uint32Array = new Uint32Array(0)
+  #count = 0
+  #counts = new Int32Array(0)
+  readonly hits: Int32Array = new Int32Array(0)
+
+  setQueries(queries: readonly Uint32Array[], wordsPerRecord: number, maxBlock: number): void {
+    this.#queries = queries
+    this.#wpr = wordsPerRecord
+    this.#counts = new Int32Array(maxBlock)
+    ;(this as { hits: Int32Array }).hits = new Int32Array(2 * maxBlock)
+  }
+
+  loadBlock(records: Uint32Array, first: number, count: number): void {
+    this.#block = records.subarray(first * this.#wpr, (first + count) * this.#wpr)
+    this.#count = count
+  }
+
+  filter(q: number, cut: number): number {
+    exactHammingScan(this.#block, this.#count, this.#wpr, this.#queries[q], this.#counts)
+    let h = 0
+    for (let r = 0; r < this.#count; r++) {
+      if (this.#counts[r] < cut) {
+        this.hits[2 * h] = r
+        this.hits[2 * h + 1] = this.#counts[r]
+        h++
+      }
+    }
+    return h
+  }
+}
+
+/** A filter on the WebAssembly SIMD kernel (its own memory), or the JavaScript one without it. */
+export function newCountFilter(useWasm = true): CountFilter {
+  const kernel = useWasm ? newKernelInstance() : null
+  return kernel === null ? new JsCountFilter() : new WasmCountFilter(kernel)
+}
