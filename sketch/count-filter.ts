@@ -21,8 +21,11 @@ export interface CountFilter {
   setQueries(queries: readonly Uint32Array[], wordsPerRecord: number, maxBlock: number): void
   /** Copies records [first, first + count) of `records` in. */
   loadBlock(records: Uint32Array, first: number, count: number): void
-  /** Hits of query q on the loaded block: the records with count < cut; returns how many. */
-  filter(q: number, cut: number): number
+  /**
+   * Hits of query q among records [start, start + count) of the loaded block (default: all of it):
+   * the records with count < cut; returns how many. Indices in `hits` are within the block.
+   */
+  filter(q: number, cut: number, start?: number, count?: number): number
   /** (index within block, count) pairs of the last filter call. */
   readonly hits: Int32Array
 }
@@ -70,8 +73,10 @@ class WasmCountFilter implements CountFilter {
     this.#blockCount = count
   }
 
-  filter(q: number, cut: number): number {
-    return this.#kernel.filter(this.#recordsAt, this.#blockCount, this.#wpr, q * this.#queriesAt, clampCut(cut), this.#hitsAt)
+  filter(q: number, cut: number, start = 0, count = this.#blockCount - start): number {
+    const hits = this.#kernel.filter(this.#recordsAt + start * this.#wpr * 4, count, this.#wpr, q * this.#queriesAt, clampCut(cut), this.#hitsAt)
+    if (start !== 0) for (let h = 0; h < 2 * hits; h += 2) this.#hits[h] += start
+    return hits
   }
 
   get hits(): Int32Array {
@@ -99,12 +104,13 @@ class JsCountFilter implements CountFilter {
     this.#count = count
   }
 
-  filter(q: number, cut: number): number {
-    exactHammingScan(this.#block, this.#count, this.#wpr, this.#queries[q], this.#counts)
+  filter(q: number, cut: number, start = 0, count = this.#count - start): number {
+    const w = this.#wpr
+    exactHammingScan(this.#block.subarray(start * w, (start + count) * w), count, w, this.#queries[q], this.#counts)
     let h = 0
-    for (let r = 0; r < this.#count; r++) {
+    for (let r = 0; r < count; r++) {
       if (this.#counts[r] < cut) {
-        this.hits[2 * h] = r
+        this.hits[2 * h] = start + r
         this.hits[2 * h + 1] = this.#counts[r]
         h++
       }

@@ -97,32 +97,45 @@ class HitHeap {
       return
     }
     this.ord[0] = ordinal; this.est[0] = estimate; this.lo[0] = ciLow; this.hi[0] = ciHigh; this.st[0] = status
-    i = 0
+    this.#siftDown(0)
+  }
+
+  #siftDown(from: number): void {
+    let i = from
     for (;;) {
       const l = 2 * i + 1
       const r = l + 1
       let worst = i
       if (l < this.size && this.#worse(l, worst)) worst = l
       if (r < this.size && this.#worse(r, worst)) worst = r
-      if (worst === i) break
+      if (worst === i) return
       this.#swap(i, worst)
       i = worst
     }
   }
 
-  /** The kept hits, ascending. */
+  /** The kept hits, ascending; empties the heap (pops the worst into the last free slot). */
   sorted(): TopHits {
-    const idx = Array.from({ length: this.size }, (_, i) => i)
-    idx.sort((a, b) => this.est[a] - this.est[b] || this.ord[a] - this.ord[b])
-    return {
-      ordinals: Int32Array.from(idx, (i) => this.ord[i]),
-      estimate: Float64Array.from(idx, (i) => this.est[i]),
-      ciLow: Float64Array.from(idx, (i) => this.lo[i]),
-      ciHigh: Float64Array.from(idx, (i) => this.hi[i]),
-      status: Uint8Array.from(idx, (i) => this.st[i]),
+    const count = this.size
+    const out: TopHits = {
+      ordinals: new Int32Array(count),
+      estimate: new Float64Array(count),
+      ciLow: new Float64Array(count),
+      ciHigh: new Float64Array(count),
+      status: new Uint8Array(count),
     }
+    for (let i = count - 1; i >= 0; i--) {
+      out.ordinals[i] = this.ord[0]; out.estimate[i] = this.est[0]; out.ciLow[i] = this.lo[0]; out.ciHigh[i] = this.hi[0]; out.status[i] = this.st[0]
+      this.size--
+      if (this.size === 0) break
+      this.#swap(0, this.size)
+      this.#siftDown(0)
+    }
+    return out
   }
 }
+
+const countTables = new WeakMap<readonly Estimate[], CountTable>()
 
 /**
  * A byCount answer table read as a function of the count. When the estimates never decrease with the
@@ -136,9 +149,20 @@ class CountTable {
   readonly #keys: Float64Array
   readonly monotone: boolean
 
-  constructor(estimates: readonly Estimate[]) {
+  /** One table per answer array (mechanisms cache their arrays, so this is built once per sketch and level). */
+  static for(estimates: readonly Estimate[]): CountTable {
+    let table = countTables.get(estimates)
+    if (table === undefined) {
+      table = new CountTable(estimates)
+      countTables.set(estimates, table)
+    }
+    return table
+  }
+
+  private constructor(estimates: readonly Estimate[]) {
     this.estimates = estimates
-    this.#keys = Float64Array.from(estimates, (e) => e.estimate)
+    this.#keys = new Float64Array(estimates.length)
+    for (let c = 0; c < estimates.length; c++) this.#keys[c] = estimates[c].estimate
     let monotone = true
     for (let c = 1; c < this.#keys.length; c++) if (this.#keys[c] < this.#keys[c - 1]) monotone = false
     this.monotone = monotone
@@ -164,26 +188,38 @@ class CountTable {
 }
 
 /**
- * Offers the filter's hits for query q on the block starting at ordinal `block` to the heap. With a
- * monotone table the cut follows the heap's root as hits are pushed (the kernel used the cut from the
- * start of the block, so later hits are checked again); otherwise the filter passed every record and
- * each is tested like any estimate.
+ * Offers the records of the loaded block (ordinals from `block`) to query q's heap through the filter.
+ * With a monotone table only counts below the cut can enter, and the cut follows the heap's root as
+ * hits are pushed (the kernel saw the cut of its call, so hits are checked again). While the heap is
+ * not full, the block is filtered in pieces just large enough to fill it, so the first block does not
+ * push thousands of records through the heap before a cut exists. A non-monotone table gets every
+ * record and tests each estimate like any other.
  */
-function offerHits(filter: CountFilter, q: number, block: number, cut: number, table: CountTable, heap: HitHeap, max: number): void {
-  const hitCount = filter.filter(q, cut)
-  const hits = filter.hits
+function offerBlock(filter: CountFilter, q: number, block: number, blockCount: number, table: CountTable, heap: HitHeap, max: number): void {
   const estimates = table.estimates
-  for (let h = 0; h < hitCount; h++) {
-    const r = block + hits[2 * h]
-    const c = hits[2 * h + 1]
-    const e = estimates[c]
-    if (table.monotone) {
-      if (c >= cut) continue
-    } else if (e.estimate > max || !heap.admits(e.estimate, r)) continue
-    heap.push(r, e.estimate, e.ciLow, e.ciHigh, statusIndex[e.status])
-    if (table.monotone && heap.full) cut = table.cutFor(heap.rootEstimate, max)
+  let start = 0
+  while (start < blockCount) {
+    const filling = table.monotone && !heap.full
+    const count = filling ? Math.min(blockCount - start, Math.max(MIN_FILL, heap.capacity - heap.size)) : blockCount - start
+    let cut = table.monotone ? table.cutFor(heap.full ? heap.rootEstimate : Infinity, max) : table.size
+    const hitCount = filter.filter(q, cut, start, count)
+    const hits = filter.hits
+    for (let h = 0; h < hitCount; h++) {
+      const r = block + hits[2 * h]
+      const c = hits[2 * h + 1]
+      const e = estimates[c]
+      if (table.monotone) {
+        if (c >= cut) continue
+      } else if (e.estimate > max || !heap.admits(e.estimate, r)) continue
+      heap.push(r, e.estimate, e.ciLow, e.ciHigh, statusIndex[e.status])
+      if (table.monotone && heap.full) cut = table.cutFor(heap.rootEstimate, max)
+    }
+    start += count
   }
 }
+
+/** Records per filter call while a heap fills (enough that a tiny top or a strict maxDistance stays cheap). */
+const MIN_FILL = 256
 
 /** The count filter of this thread (a scan runs to completion, so one is enough). */
 let threadFilter: CountFilter | undefined
@@ -195,7 +231,7 @@ export function scanTop(task: ScanTask): TopHits[] {
   const wpr = task.plan.wordsPerRecord
   const max = task.maxDistance ?? Infinity
   // Estimators that are a table on the XOR popcount go through the count filter, in bulk.
-  const tables = estimators.map((e) => (e.byCount && e.byCount.query.length === wpr ? new CountTable(e.byCount.estimates) : null))
+  const tables = estimators.map((e) => (e.byCount && e.byCount.query.length === wpr ? CountTable.for(e.byCount.estimates) : null))
   const filtered = estimators.flatMap((e, q) => (tables[q] === null ? [] : [{ q, query: e.byCount!.query, table: tables[q]! }]))
   const filter = filtered.length > 0 ? (threadFilter ??= newCountFilter()) : null
   filter?.setQueries(filtered.map((f) => f.query), wpr, BLOCK)
@@ -205,9 +241,7 @@ export function scanTop(task: ScanTask): TopHits[] {
       filter.loadBlock(task.data, block, end - block)
       for (let f = 0; f < filtered.length; f++) {
         const { q, table } = filtered[f]
-        const heap = heaps[q]
-        const cut = table.monotone ? table.cutFor(heap.full ? heap.rootEstimate : Infinity, max) : table.size
-        offerHits(filter, f, block, cut, table, heap, max)
+        offerBlock(filter, f, block, end - block, table, heaps[q], max)
       }
     }
     for (let q = 0; q < estimators.length; q++) {
