@@ -8,6 +8,7 @@ import { productionNoiseSource } from '../privacy/noise-source.js'
 import { flipProbability } from '../privacy/randomized-response.js'
 import { randomBits } from '../sketch/bits.js'
 import { getMechanism } from '../sketch/mechanisms.js'
+import { allocateSketchMemory } from '../sketch/sketch-memory.js'
 import { ScanPool, scanInline } from '../server/services/scan-pool.js'
 import type { LoadedSketch } from '../server/services/sketch-registry.js'
 
@@ -24,7 +25,8 @@ const rssBefore = process.memoryUsage().rss
 const mechanism = getMechanism('parity')
 const plan = mechanism.plan({ n, k, epsilonMicro: 4_000_000, unitBits: 1, options: {} }, 'bench-scan-seed')
 const flip = flipProbability(plan.epsilonMicro, plan.delta)
-const data = new Uint32Array(new SharedArrayBuffer(m * plan.wordsPerRecord * 4))
+// held the way the server holds a loaded sketch: in a shared sketch memory the kernels read in place
+const { data, memory } = allocateSketchMemory(m * plan.wordsPerRecord)
 const build = mechanism.builder(plan, flip, noise)
 const record = randomBits(n, next)
 const t0 = performance.now()
@@ -47,6 +49,7 @@ const sketch: LoadedSketch = {
   calibration: mechanism.calibrate(plan, flip.pTilde),
   recordCount: m,
   data,
+  memory,
   readyAt: '',
 }
 const options = { confidence: 0.95, simultaneousM: null }

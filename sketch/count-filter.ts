@@ -14,7 +14,8 @@
  * memory; the JavaScript fallback counts with exactHammingScan. Both give the same hits.
  */
 import { exactHammingScan } from './hamming-exact.js'
-import { type KernelInstance, newKernelInstance, roundUp16 } from './popcount-wasm.js'
+import { type FilterKernel, KernelInstance, newKernelInstance, roundUp16, type WasmMemory, wasmApi } from './popcount-wasm.js'
+import { DATA_OFFSET, SLOT_BYTES, takeSlot } from './sketch-memory.js'
 
 export interface CountFilter {
   /** Stores the query sketches (each its first wordsPerRecord words) for blocks of up to maxBlock records. */
@@ -28,6 +29,8 @@ export interface CountFilter {
   filter(q: number, cut: number, start?: number, count?: number): number
   /** (index within block, count) pairs of the last filter call. */
   readonly hits: Int32Array
+  /** Gives back what the filter holds (a shared scratch slot); the filter is not used afterwards. */
+  release(): void
 }
 
 /** Cuts as the kernel's unsigned i32: negative admits nothing, anything ≥ 2^31 everything a count can be. */
@@ -43,9 +46,11 @@ class WasmCountFilter implements CountFilter {
   #recordsAt = 0
   #blockCount = 0
   #hits: Int32Array = new Int32Array(0)
+  #filter: FilterKernel
 
   constructor(kernel: KernelInstance) {
     this.#kernel = kernel
+    this.#filter = kernel.filter
   }
 
   setQueries(queries: readonly Uint32Array[], wordsPerRecord: number, maxBlock: number): void {
@@ -61,6 +66,7 @@ class WasmCountFilter implements CountFilter {
       this.#kernel.words.set(queries[q].subarray(0, wordsPerRecord), (q * queryBytes) >>> 2)
     }
     this.#wpr = wordsPerRecord
+    this.#filter = this.#kernel.filterFor(wordsPerRecord)
     this.#queriesAt = queryBytes
     this.#blockCount = 0
     this.#hits = this.#kernel.ints.subarray(this.#hitsAt >>> 2, (this.#hitsAt >>> 2) + 2 * maxBlock)
@@ -74,7 +80,7 @@ class WasmCountFilter implements CountFilter {
   }
 
   filter(q: number, cut: number, start = 0, count = this.#blockCount - start): number {
-    const hits = this.#kernel.filter(this.#recordsAt + start * this.#wpr * 4, count, this.#wpr, q * this.#queriesAt, clampCut(cut), this.#hitsAt)
+    const hits = this.#filter(this.#recordsAt + start * this.#wpr * 4, count, this.#wpr, q * this.#queriesAt, clampCut(cut), this.#hitsAt)
     if (start !== 0) for (let h = 0; h < 2 * hits; h += 2) this.#hits[h] += start
     return hits
   }
@@ -82,6 +88,93 @@ class WasmCountFilter implements CountFilter {
   get hits(): Int32Array {
     return this.#hits
   }
+
+  release(): void {}
+}
+
+/**
+ * The filter on a sketch held in a shared sketch memory (sketch/sketch-memory.ts): the kernels read
+ * the records where they are, so loadBlock only moves an address. Queries and hits live in a scratch
+ * slot taken for the duration of one scan.
+ */
+class InPlaceCountFilter implements CountFilter {
+  readonly #kernel: KernelInstance
+  readonly #data: Uint32Array
+  readonly #slot: { at: number; release: () => void }
+  readonly #filter: FilterKernel
+  readonly #wpr: number
+  readonly #queryBytes: number
+  readonly #queriesAt: number
+  readonly #hitsAt: number
+  readonly hits: Int32Array
+  #recordsAt = 0
+  #blockCount = 0
+
+  constructor(kernel: KernelInstance, data: Uint32Array, slot: { at: number; release: () => void }, wordsPerRecord: number, maxBlock: number) {
+    this.#kernel = kernel
+    this.#data = data
+    this.#slot = slot
+    this.#wpr = wordsPerRecord
+    this.#filter = kernel.filterFor(wordsPerRecord)
+    this.#queryBytes = roundUp16(wordsPerRecord * 4)
+    this.#hitsAt = slot.at
+    this.#queriesAt = slot.at + maxBlock * 8
+    this.hits = kernel.ints.subarray(this.#hitsAt >>> 2, (this.#hitsAt >>> 2) + 2 * maxBlock)
+  }
+
+  setQueries(queries: readonly Uint32Array[], wordsPerRecord: number): void {
+    if (wordsPerRecord !== this.#wpr) throw new RangeError('the filter was made for another record length')
+    for (let q = 0; q < queries.length; q++) {
+      if (queries[q].length < wordsPerRecord) throw new RangeError('query shorter than one record')
+      this.#kernel.words.set(queries[q].subarray(0, wordsPerRecord), (this.#queriesAt + q * this.#queryBytes) >>> 2)
+    }
+  }
+
+  loadBlock(records: Uint32Array, first: number, count: number): void {
+    if (records !== this.#data) throw new RangeError('the filter reads only the sketch it was made for')
+    this.#recordsAt = this.#data.byteOffset + first * this.#wpr * 4
+    this.#blockCount = count
+  }
+
+  filter(q: number, cut: number, start = 0, count = this.#blockCount - start): number {
+    const hits = this.#filter(this.#recordsAt + start * this.#wpr * 4, count, this.#wpr, this.#queriesAt + q * this.#queryBytes, clampCut(cut), this.#hitsAt)
+    if (start !== 0) for (let h = 0; h < 2 * hits; h += 2) this.hits[h] += start
+    return hits
+  }
+
+  release(): void {
+    this.#slot.release()
+  }
+}
+
+/** Kernels per shared memory object, for this thread (a worker gets a new object per task). */
+const sharedKernels = new WeakMap<WasmMemory, KernelInstance>()
+
+/**
+ * A filter reading `data` in place in its shared sketch memory, for `queryCount` queries of
+ * wordsPerRecord words and blocks of up to maxBlock records; null when the data is not in that
+ * memory, the scratch would not fit a slot, or every slot is taken (then use newCountFilter).
+ * The caller must release() it when the scan ends.
+ */
+export function inPlaceCountFilter(
+  memory: WasmMemory,
+  data: Uint32Array,
+  queryCount: number,
+  wordsPerRecord: number,
+  maxBlock: number,
+): CountFilter | null {
+  const wasm = wasmApi()
+  if (wasm === null || data.buffer !== memory.buffer || data.byteOffset !== DATA_OFFSET) return null
+  if (!Number.isSafeInteger(wordsPerRecord) || wordsPerRecord < 1) throw new RangeError('wordsPerRecord must be a positive integer')
+  if (maxBlock * 8 + queryCount * roundUp16(wordsPerRecord * 4) > SLOT_BYTES) return null
+  const slot = takeSlot(memory)
+  if (slot === null) return null
+  let kernel = sharedKernels.get(memory)
+  if (kernel === undefined) {
+    kernel = new KernelInstance(wasm, memory)
+    sharedKernels.set(memory, kernel)
+  }
+  return new InPlaceCountFilter(kernel, data, slot, wordsPerRecord, maxBlock)
 }
 
 class JsCountFilter implements CountFilter {
@@ -117,6 +210,8 @@ class JsCountFilter implements CountFilter {
     }
     return h
   }
+
+  release(): void {}
 }
 
 /** A filter on the WebAssembly SIMD kernel (its own memory), or the JavaScript one without it. */

@@ -72,6 +72,11 @@ export const op = {
   i16x8ExtaddPairwiseI8x16U: simd(0x7d),
   i32x4ExtaddPairwiseI16x8U: simd(0x7f),
   i32x4Add: simd(0xae),
+  i64Load: (offset = 0): Bytes => [0x29, 0x03, ...uleb(offset)],
+  i64Xor: [0x85],
+  i64Popcnt: [0x7b],
+  i64Add: [0x7c],
+  i32WrapI64: [0xa7],
 }
 
 /** Local variables of {@link xorPopcountRecord}: indices into the function's locals. */
@@ -143,6 +148,7 @@ export function xorPopcountRecord(l: CountLocals): Bytes {
 }
 
 const I32 = 0x7f
+const I64 = 0x7e
 const V128 = 0x7b
 
 export interface WasmFunction {
@@ -151,6 +157,8 @@ export interface WasmFunction {
   /** Whether the function returns one i32. */
   returnsI32: boolean
   i32Locals: number
+  /** i64 locals come after the i32 ones, v128 locals after those. */
+  i64Locals?: number
   v128Locals: number
   body: Bytes
 }
@@ -169,24 +177,39 @@ function name(text: string): Bytes {
 }
 
 /**
- * A module with one exported memory ("memory", one page to start, no maximum) and the given
- * functions, all i32 parameters, exported under their names; one type per function.
+ * Where a module's memory comes from: its own, exported as "memory" (one page to start, no maximum);
+ * imported as env.memory (so several modules work on one memory); or imported as a shared memory
+ * (WebAssembly.Memory({ shared: true }), whose buffer is a SharedArrayBuffer other threads can read).
  */
-export function assembleModule(functions: WasmFunction[]): Uint8Array {
+export type MemoryKind = 'own' | 'imported' | 'shared'
+
+/** Page limit of a shared import: the whole 32-bit address space (the memory provided may be smaller). */
+const MAX_PAGES = 65_536
+
+/**
+ * A module with the given functions (all i32 parameters, exported under their names; one type per
+ * function) and one memory of the given kind.
+ */
+export function assembleModule(functions: WasmFunction[], memory: MemoryKind = 'own'): Uint8Array {
+  const importMemory = memory !== 'own'
+  const importLimits = memory === 'shared' ? [0x03, 0x01, ...uleb(MAX_PAGES)] : [0x00, 0x01]
   const types = functions.map((f) => [0x60, ...vec(new Array<Bytes>(f.params).fill([I32])), ...(f.returnsI32 ? [0x01, I32] : [0x00])])
   const bodies = functions.map((f) => {
     const locals: Bytes[] = []
     if (f.i32Locals > 0) locals.push([...uleb(f.i32Locals), I32])
+    if ((f.i64Locals ?? 0) > 0) locals.push([...uleb(f.i64Locals ?? 0), I64])
     if (f.v128Locals > 0) locals.push([...uleb(f.v128Locals), V128])
     const code = [...vec(locals), ...f.body, ...op.end]
     return [...uleb(code.length), ...code]
   })
+  const exports = functions.map((f, i) => [...name(f.name), 0x00, ...uleb(i)])
   return Uint8Array.from([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // "\0asm", version 1
     ...section(1, vec(types)),
+    ...(importMemory ? section(2, vec([[...name('env'), ...name('memory'), 0x02, ...importLimits]])) : []),
     ...section(3, vec(functions.map((_, i) => uleb(i)))),
-    ...section(5, vec([[0x00, 0x01]])), // memory: min 1 page, no max
-    ...section(7, vec([[...name('memory'), 0x02, 0x00], ...functions.map((f, i) => [...name(f.name), 0x00, ...uleb(i)])])),
+    ...(importMemory ? [] : section(5, vec([[0x00, 0x01]]))), // memory: min 1 page, no max
+    ...section(7, vec(importMemory ? exports : [[...name('memory'), 0x02, 0x00], ...exports])),
     ...section(10, vec(bodies)),
   ])
 }

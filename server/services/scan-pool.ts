@@ -26,6 +26,7 @@ function scanFields(req: ScanRequest) {
   const s = req.sketch
   return {
     data: s.data,
+    memory: s.memory,
     plan: s.plan,
     pTilde: s.pTilde,
     calibration: s.calibration,
@@ -59,7 +60,8 @@ export class ScanPool {
     for (let p = 0; p < parts; p++) {
       const from = Math.floor((p * m) / parts)
       const to = Math.floor(((p + 1) * m) / parts)
-      const task: ScanWorkerTask = { ...fields, data: fields.data.buffer as SharedArrayBuffer, from, to }
+      const { data, ...rest } = fields
+      const task: ScanWorkerTask = { ...rest, buffer: data.buffer as SharedArrayBuffer, byteOffset: data.byteOffset, words: data.length, from, to }
       tasks.push(this.#run(task))
     }
     const results = await Promise.all(tasks)

@@ -8,7 +8,8 @@
  * are merged with mergeTop. Ties are broken by record ordinal so results never depend on how the
  * scan was split.
  */
-import { type CountFilter, newCountFilter } from '../../sketch/count-filter.js'
+import { type CountFilter, inPlaceCountFilter, newCountFilter } from '../../sketch/count-filter.js'
+import type { WasmMemory } from '../../sketch/popcount-wasm.js'
 import { getMechanism } from '../../sketch/mechanisms.js'
 import type { Calibration, Estimate, EstimateStatus, Plan, QueryOptions, RecordEstimator } from '../../sketch/mechanism.js'
 
@@ -17,6 +18,8 @@ const statusIndex: Record<EstimateStatus, number> = { ok: 0, saturated: 1, above
 
 export interface ScanTask {
   data: Uint32Array
+  /** The shared sketch memory `data` lives in, when it does (the kernels then read it in place). */
+  memory?: WasmMemory | null
   plan: Plan
   pTilde: number
   calibration: Calibration
@@ -221,8 +224,14 @@ function offerBlock(filter: CountFilter, q: number, block: number, blockCount: n
 /** Records per filter call while a heap fills (enough that a tiny top or a strict maxDistance stays cheap). */
 const MIN_FILL = 256
 
-/** The count filter of this thread (a scan runs to completion, so one is enough). */
+/** The copying count filter of this thread (a scan runs to completion, so one is enough). */
 let threadFilter: CountFilter | undefined
+
+/** In place on the sketch's shared memory when possible, else this thread's copying filter. */
+function filterFor(task: ScanTask, queryCount: number): CountFilter {
+  const inPlace = task.memory ? inPlaceCountFilter(task.memory, task.data, queryCount, task.plan.wordsPerRecord, BLOCK) : null
+  return inPlace ?? (threadFilter ??= newCountFilter())
+}
 
 export function scanTop(task: ScanTask): TopHits[] {
   const mechanism = getMechanism(task.plan.mechanism)
@@ -233,27 +242,31 @@ export function scanTop(task: ScanTask): TopHits[] {
   // Estimators that are a table on the XOR popcount go through the count filter, in bulk.
   const tables = estimators.map((e) => (e.byCount && e.byCount.query.length === wpr ? CountTable.for(e.byCount.estimates) : null))
   const filtered = estimators.flatMap((e, q) => (tables[q] === null ? [] : [{ q, query: e.byCount!.query, table: tables[q]! }]))
-  const filter = filtered.length > 0 ? (threadFilter ??= newCountFilter()) : null
-  filter?.setQueries(filtered.map((f) => f.query), wpr, BLOCK)
-  for (let block = task.from; block < task.to; block += BLOCK) {
-    const end = Math.min(task.to, block + BLOCK)
-    if (filter !== null) {
-      filter.loadBlock(task.data, block, end - block)
-      for (let f = 0; f < filtered.length; f++) {
-        const { q, table } = filtered[f]
-        offerBlock(filter, f, block, end - block, table, heaps[q], max)
+  const filter = filtered.length === 0 ? null : filterFor(task, filtered.length)
+  try {
+    filter?.setQueries(filtered.map((f) => f.query), wpr, BLOCK)
+    for (let block = task.from; block < task.to; block += BLOCK) {
+      const end = Math.min(task.to, block + BLOCK)
+      if (filter !== null) {
+        filter.loadBlock(task.data, block, end - block)
+        for (let f = 0; f < filtered.length; f++) {
+          const { q, table } = filtered[f]
+          offerBlock(filter, f, block, end - block, table, heaps[q], max)
+        }
+      }
+      for (let q = 0; q < estimators.length; q++) {
+        if (tables[q] !== null) continue
+        const estimate = estimators[q]
+        const heap = heaps[q]
+        for (let r = block; r < end; r++) {
+          const e = estimate(task.data, r * wpr)
+          if (e.estimate > max || !heap.admits(e.estimate, r)) continue
+          heap.push(r, e.estimate, e.ciLow, e.ciHigh, statusIndex[e.status])
+        }
       }
     }
-    for (let q = 0; q < estimators.length; q++) {
-      if (tables[q] !== null) continue
-      const estimate = estimators[q]
-      const heap = heaps[q]
-      for (let r = block; r < end; r++) {
-        const e = estimate(task.data, r * wpr)
-        if (e.estimate > max || !heap.admits(e.estimate, r)) continue
-        heap.push(r, e.estimate, e.ciLow, e.ciHigh, statusIndex[e.status])
-      }
-    }
+  } finally {
+    filter?.release()
   }
   return heaps.map((h) => h.sorted())
 }

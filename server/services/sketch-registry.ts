@@ -1,10 +1,13 @@
 /**
- * Ready sketches held in memory: one contiguous Uint32Array per sketch, backed by a
- * SharedArrayBuffer so that scan workers read it without copies (DESIGN §5). Record r's words
- * are at [r·wordsPerRecord, (r+1)·wordsPerRecord).
+ * Ready sketches held in memory: one contiguous Uint32Array per sketch, in a shared sketch memory
+ * (sketch/sketch-memory.ts: a shared WebAssembly.Memory whose SharedArrayBuffer scan workers read
+ * without copies, DESIGN §5, and the scan kernels read in place). Record r's words are at
+ * [r·wordsPerRecord, (r+1)·wordsPerRecord).
  */
 import type { SketchRecord, SketchRepository } from '../../db/sketches.js'
 import type { Calibration, Metric, Plan } from '../../sketch/mechanism.js'
+import type { WasmMemory } from '../../sketch/popcount-wasm.js'
+import { allocateSketchMemory, type SketchMemory } from '../../sketch/sketch-memory.js'
 
 export interface LoadedSketch {
   id: string
@@ -17,6 +20,8 @@ export interface LoadedSketch {
   calibration: Calibration
   recordCount: number
   data: Uint32Array
+  /** The shared memory `data` lives in (null: a plain SharedArrayBuffer, scanned by copying). */
+  memory: WasmMemory | null
   readyAt: string
 }
 
@@ -27,16 +32,16 @@ export class SketchRegistry {
   loadFromStore(record: SketchRecord, repo: SketchRepository): LoadedSketch {
     const plan = record.plan as unknown as Plan
     const words = record.recordCount * plan.wordsPerRecord
-    const data = new Uint32Array(new SharedArrayBuffer(words * 4))
+    const { data, memory } = allocateSketchMemory(words)
     for (const chunk of repo.chunks(record.id)) {
       const view = new Uint32Array(chunk.data.buffer, chunk.data.byteOffset, chunk.data.byteLength >>> 2)
       if (chunk.data.byteOffset % 4 === 0) data.set(view, chunk.firstOrdinal * plan.wordsPerRecord)
       else data.set(new Uint32Array(Uint8Array.from(chunk.data).buffer), chunk.firstOrdinal * plan.wordsPerRecord)
     }
-    return this.add(record, data)
+    return this.add(record, { data, memory })
   }
 
-  add(record: SketchRecord, data: Uint32Array): LoadedSketch {
+  add(record: SketchRecord, { data, memory }: SketchMemory): LoadedSketch {
     const plan = record.plan as unknown as Plan
     const loaded: LoadedSketch = {
       id: record.id,
@@ -49,6 +54,7 @@ export class SketchRegistry {
       calibration: (record.calibration ?? {}) as Calibration,
       recordCount: record.recordCount,
       data,
+      memory,
       readyAt: record.readyAt ?? new Date().toISOString(),
     }
     this.#byId.set(record.id, loaded)

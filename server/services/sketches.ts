@@ -13,6 +13,7 @@ import type { SketchChunk, SketchRecord } from '../../db/sketches.js'
 import { epsilonFromMicro } from '../../privacy/epsilon.js'
 import { flipProbability } from '../../privacy/randomized-response.js'
 import { getMechanism } from '../../sketch/mechanisms.js'
+import { allocateSketchMemory } from '../../sketch/sketch-memory.js'
 import type { MechanismName, Metric, Plan } from '../../sketch/mechanism.js'
 import { ProblemError, conflict, notFound } from '../errors.js'
 import { workerStart } from '../workers/worker-url.js'
@@ -269,7 +270,8 @@ export class SketchService {
   async #run(id: string, dataset: Dataset): Promise<void> {
     const record = this.#ctx.sketches.get(id)!
     const plan = record.plan as unknown as Plan
-    const output = new Uint32Array(new SharedArrayBuffer(record.recordCount * plan.wordsPerRecord * 4))
+    const held = allocateSketchMemory(record.recordCount * plan.wordsPerRecord)
+    const output = held.data
     try {
       await Promise.resolve() // let the caller answer 202 first
       this.#ctx.sketches.setBuilding(id)
@@ -292,7 +294,7 @@ export class SketchService {
       this.#ctx.sketches.storeReady(id, chunksOf(output, record.recordCount, plan.wordsPerRecord), calibration, () => {
         if (deleteRaw) this.#ctx.datasets.deleteRawBits(dataset.id)
       })
-      this.registry.add(this.#ctx.sketches.get(id)!, output)
+      this.registry.add(this.#ctx.sketches.get(id)!, held)
       this.#ctx.log.info({ dataset: dataset.name, sketchId: id, records: record.recordCount }, 'sketch ready')
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err)
@@ -310,7 +312,7 @@ export class SketchService {
       const start = workerStart('build-worker')
       const worker = new Worker(start.url, {
         env: start.env,
-        workerData: { dbPath: this.#ctx.config.dbPath, datasetId: dataset.id, count: record.recordCount, plan, output: output.buffer },
+        workerData: { dbPath: this.#ctx.config.dbPath, datasetId: dataset.id, count: record.recordCount, plan, output: output.buffer, outputOffset: output.byteOffset, outputWords: output.length },
       })
       this.#workers.add(worker)
       let settled = false

@@ -15,14 +15,17 @@ export interface BuildJob {
   datasetId: number
   count: number
   plan: Plan
+  /** The sketch's buffer and where in it the sketch goes. */
   output: SharedArrayBuffer
+  outputOffset: number
+  outputWords: number
 }
 
 const job = workerData as BuildJob
 const db = openDatabase(job.dbPath, { readonly: true })
 try {
   const repo = new DatasetRepository(db)
-  buildSketchData(repo.rawRecords(job.datasetId, 0, job.count), job.count, job.plan, productionNoiseSource(), new Uint32Array(job.output), (done) =>
+  buildSketchData(repo.rawRecords(job.datasetId, 0, job.count), job.count, job.plan, productionNoiseSource(), new Uint32Array(job.output, job.outputOffset, job.outputWords), (done) =>
     parentPort!.postMessage({ type: 'progress', done }),
   )
   parentPort!.postMessage({ type: 'done' })

@@ -5,6 +5,7 @@ import { randomBits } from '../../sketch/bits.js'
 import { getMechanism } from '../../sketch/mechanisms.js'
 import type { MechanismName } from '../../sketch/mechanism.js'
 import { mergeTop, scanTop, statusCodes } from '../../server/services/scan.js'
+import { allocateSketchMemory } from '../../sketch/sketch-memory.js'
 import { SeededNoiseSource } from '../support/seeded-noise.js'
 
 /** The plain definition: every record's estimate, sorted by (estimate, ordinal), filtered, cut at top. */
@@ -58,4 +59,26 @@ t.test('the bulk-count path and the per-record path give exactly the plain top-k
       { numRuns: 15, seed: 11 },
     )
   }
+})
+
+t.test('in place on a shared sketch memory and by copying: the same answers, for single queries and batches', async (t) => {
+  const s = reference('parity', 512, 3)
+  const { data, memory } = allocateSketchMemory(s.data.length)
+  t.ok(memory !== null, 'shared sketch memory available')
+  data.set(s.data)
+  const options = { confidence: 0.95, simultaneousM: null }
+  const rng = new SeededNoiseSource('scan-batch')
+  const queries = [s.base, ...Array.from({ length: 4 }, () => {
+    const q = s.base.slice()
+    for (let j = 0; j < 40; j++) q[rng.nextUint32() % q.length] ^= 1 << (rng.nextUint32() & 31)
+    return q
+  })]
+  const common = { plan: s.plan, pTilde: s.pTilde, calibration: s.calibration, options, from: 0, to: s.m, top: 50, maxDistance: 60 }
+  const copying = scanTop({ ...common, data: s.data, queries })
+  const inPlace = scanTop({ ...common, data, memory, queries })
+  t.same(inPlace, copying, 'a batch of five')
+  for (let q = 0; q < queries.length; q++) {
+    t.same(scanTop({ ...common, data, memory, queries: [queries[q]] })[0], copying[q], `query ${q} alone`)
+  }
+  t.ok(copying.every((hits) => hits.ordinals.length > 0), 'every query has hits')
 })

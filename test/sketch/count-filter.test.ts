@@ -1,7 +1,8 @@
 import t from 'tap'
 import fc from 'fast-check'
 import { exactHammingScan } from '../../sketch/hamming-exact.js'
-import { newCountFilter } from '../../sketch/count-filter.js'
+import { inPlaceCountFilter, newCountFilter } from '../../sketch/count-filter.js'
+import { SLOT_BYTES, SLOTS, allocateSketchMemory } from '../../sketch/sketch-memory.js'
 import { newKernelInstance } from '../../sketch/popcount-wasm.js'
 import { SeededNoiseSource } from '../support/seeded-noise.js'
 import { seededProperty } from '../support/property.js'
@@ -92,4 +93,55 @@ t.test('argument checks', async (t) => {
     t.equal(filter.filter(0, -3), 0, 'a negative cut admits nothing')
     t.equal(filter.filter(0, 1), 8, 'identical records all have count 0')
   }
+})
+
+t.test('in place on a shared sketch memory: the same hits as the copying filter, one scratch slot per scan', async (t) => {
+  const source = new SeededNoiseSource(9)
+  for (const w of [1, 3, 16, 130]) {
+    const m = 5000
+    const { data, memory } = allocateSketchMemory(m * w)
+    t.ok(memory !== null, 'the sketch lives in a shared WebAssembly memory')
+    if (memory === null) return
+    t.equal(data.buffer, memory.buffer, 'its view is on the memory itself')
+    data.set(words(source, m * w))
+    const queries = [words(source, w), words(source, w), words(source, w)]
+    const inPlace = inPlaceCountFilter(memory, data, queries.length, w, 2048)
+    if (inPlace === null) return t.fail('no in-place filter')
+    const copying = newCountFilter()
+    inPlace.setQueries(queries, w, 2048)
+    copying.setQueries(queries, w, 2048)
+    let same = true
+    for (let first = 0; first < m; first += 2048) {
+      const count = Math.min(2048, m - first)
+      inPlace.loadBlock(data, first, count)
+      copying.loadBlock(data, first, count)
+      for (let q = 0; q < queries.length; q++) {
+        const cut = 14 * w + q * w
+        const a = inPlace.filter(q, cut, 7, count - 7)
+        const b = copying.filter(q, cut, 7, count - 7)
+        if (a !== b || inPlace.hits.subarray(0, 2 * a).some((x, i) => x !== copying.hits[i])) same = false
+      }
+    }
+    inPlace.release()
+    t.ok(same, `w=${w}: identical hits (sub-ranges of every block, three queries)`)
+    t.throws(() => inPlaceCountFilter(memory, data, 1, w, 2048)?.loadBlock(new Uint32Array(data), 0, 1), RangeError, 'reads only its own sketch')
+  }
+})
+
+t.test('scratch slots: taken per scan, given back, never shared; too large a batch falls back', async (t) => {
+  const { data, memory } = allocateSketchMemory(64)
+  if (memory === null) return t.fail('no shared memory')
+  const held = Array.from({ length: SLOTS }, () => inPlaceCountFilter(memory, data, 1, 4, 16))
+  t.ok(held.every((f) => f !== null), `${SLOTS} scans at once each get a slot`)
+  t.equal(inPlaceCountFilter(memory, data, 1, 4, 16), null, 'the next one gets none (it uses the copying filter)')
+  held[3]!.release()
+  held[3]!.release() // twice is harmless
+  const again = inPlaceCountFilter(memory, data, 1, 4, 16)
+  t.ok(again !== null, 'a released slot is taken again')
+  t.equal(inPlaceCountFilter(memory, data, 1, 4, 16), null, 'and only once')
+  for (const f of [...held, again]) f?.release()
+  t.equal(inPlaceCountFilter(memory, data, SLOT_BYTES / 16, 4, 16), null, 'queries that do not fit a slot: none')
+  t.equal(inPlaceCountFilter(memory, new Uint32Array(64), 1, 4, 16), null, 'data outside the memory: none')
+  const plain = allocateSketchMemory(0)
+  t.equal(plain.data.length, 0, 'an empty sketch is fine')
 })
