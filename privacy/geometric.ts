@@ -34,6 +34,8 @@ export interface GeometricAnswer {
   estimate: number
   ciLow: number
   ciHigh: number
+  /** The noisy distance before the clip: exact distance plus zero-mean noise, so unbiased. */
+  unbiased: number
 }
 
 function checkPositiveInteger(value: number, name: string): void {
@@ -124,7 +126,7 @@ export function geometricRelease(
   const answers: GeometricAnswer[] = new Array(exact.length)
   for (let i = 0; i < exact.length; i++) {
     const y = noisy[i]
-    answers[i] = { estimate: clip(y), ciLow: clip(y - w), ciHigh: clip(y + w) }
+    answers[i] = { estimate: clip(y), ciLow: clip(y - w), ciHigh: clip(y + w), unbiased: y }
   }
   return answers
 }

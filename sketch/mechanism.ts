@@ -22,6 +22,13 @@ export interface Estimate {
   ciLow: number
   ciHigh: number
   status: EstimateStatus
+  /**
+   * An estimate without the clip to [0, n] and with the mechanism's model bias removed, so that its
+   * mean over many records is their mean distance (it can be negative or above n). Per record it is
+   * noisier than `estimate`; it is what to average. Absent where the mechanism has no such estimate
+   * (a saturated or above-k record, or an estimator that is biased by design).
+   */
+  unbiased?: number
 }
 
 export interface PlanRequest {

@@ -30,6 +30,12 @@ export const queryResult = z.object({
   ciLow: z.number(),
   ciHigh: z.number(),
   status: z.enum(['ok', 'saturated', 'above_k', 'unreliable']),
+  unbiasedEstimate: z.number().nullable().meta({
+    description:
+      'The estimate without the clip to [0, n] and with the model bias removed: its mean over many records is their mean ' +
+      'distance, so average this, not `estimate` (it may be negative). Per record it is noisier than `estimate`. ' +
+      'null for saturated or above-k records and for estimators that are biased by design (pl07 "paper").',
+  }),
 })
 
 export const queryResponse = z

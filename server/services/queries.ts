@@ -43,6 +43,7 @@ export interface QueryResult {
   ciLow: number
   ciHigh: number
   status: EstimateStatus
+  unbiasedEstimate: number | null
 }
 
 export interface QueryResponse {
@@ -180,6 +181,7 @@ export class QueryService {
         ciLow: h.ciLow[i],
         ciHigh: h.ciHigh[i],
         status: statusCodes[h.status[i]],
+        unbiasedEstimate: Number.isNaN(h.unbiased[i]) ? null : h.unbiased[i],
       })),
       privacy,
       }
@@ -242,7 +244,10 @@ export class QueryService {
         returned: chosen.length,
         confidence: req.confidence,
         simultaneous: req.simultaneous,
-        results: chosen.map((i, j) => ({ id: ids[j], estimate: released[i].estimate, ciLow: released[i].ciLow, ciHigh: released[i].ciHigh, status })),
+        results: chosen.map((i, j) => {
+          const r = released[i]
+          return { id: ids[j], estimate: r.estimate, ciLow: r.ciLow, ciHigh: r.ciHigh, status, unbiasedEstimate: r.unbiased }
+        }),
         privacy: privacyReport(fresh, perQuery, [
           'exact distances plus independent two-sided geometric noise per record; each query is charged',
           ...(req.metric === 'edit' ? [`edit distances are capped: the estimate is of min(d, ${k + 1})`] : []),

@@ -38,6 +38,8 @@ export interface TopHits {
   ciLow: Float64Array
   ciHigh: Float64Array
   status: Uint8Array
+  /** Estimate.unbiased, NaN where the mechanism has none. */
+  unbiased: Float64Array
 }
 
 const BLOCK = 2048
@@ -49,6 +51,7 @@ class HitHeap {
   readonly lo: Float64Array
   readonly hi: Float64Array
   readonly st: Uint8Array
+  readonly ub: Float64Array
   size = 0
 
   constructor(readonly capacity: number) {
@@ -57,6 +60,7 @@ class HitHeap {
     this.lo = new Float64Array(capacity)
     this.hi = new Float64Array(capacity)
     this.st = new Uint8Array(capacity)
+    this.ub = new Float64Array(capacity)
   }
 
   #worse(i: number, j: number): boolean {
@@ -69,6 +73,7 @@ class HitHeap {
     const l = this.lo[i]; this.lo[i] = this.lo[j]; this.lo[j] = l
     const h = this.hi[i]; this.hi[i] = this.hi[j]; this.hi[j] = h
     const s = this.st[i]; this.st[i] = this.st[j]; this.st[j] = s
+    const u = this.ub[i]; this.ub[i] = this.ub[j]; this.ub[j] = u
   }
 
   get full(): boolean {
@@ -86,11 +91,11 @@ class HitHeap {
     return estimate < this.est[0] || (estimate === this.est[0] && ordinal < this.ord[0])
   }
 
-  push(ordinal: number, estimate: number, ciLow: number, ciHigh: number, status: number): void {
+  push(ordinal: number, estimate: number, ciLow: number, ciHigh: number, status: number, unbiased: number): void {
     let i: number
     if (this.size < this.capacity) {
       i = this.size++
-      this.ord[i] = ordinal; this.est[i] = estimate; this.lo[i] = ciLow; this.hi[i] = ciHigh; this.st[i] = status
+      this.ord[i] = ordinal; this.est[i] = estimate; this.lo[i] = ciLow; this.hi[i] = ciHigh; this.st[i] = status; this.ub[i] = unbiased
       while (i > 0) {
         const parent = (i - 1) >> 1
         if (!this.#worse(i, parent)) break
@@ -99,7 +104,7 @@ class HitHeap {
       }
       return
     }
-    this.ord[0] = ordinal; this.est[0] = estimate; this.lo[0] = ciLow; this.hi[0] = ciHigh; this.st[0] = status
+    this.ord[0] = ordinal; this.est[0] = estimate; this.lo[0] = ciLow; this.hi[0] = ciHigh; this.st[0] = status; this.ub[0] = unbiased
     this.#siftDown(0)
   }
 
@@ -126,9 +131,10 @@ class HitHeap {
       ciLow: new Float64Array(count),
       ciHigh: new Float64Array(count),
       status: new Uint8Array(count),
+      unbiased: new Float64Array(count),
     }
     for (let i = count - 1; i >= 0; i--) {
-      out.ordinals[i] = this.ord[0]; out.estimate[i] = this.est[0]; out.ciLow[i] = this.lo[0]; out.ciHigh[i] = this.hi[0]; out.status[i] = this.st[0]
+      out.ordinals[i] = this.ord[0]; out.estimate[i] = this.est[0]; out.ciLow[i] = this.lo[0]; out.ciHigh[i] = this.hi[0]; out.status[i] = this.st[0]; out.unbiased[i] = this.ub[0]
       this.size--
       if (this.size === 0) break
       this.#swap(0, this.size)
@@ -214,7 +220,7 @@ function offerBlock(filter: CountFilter, q: number, block: number, blockCount: n
       if (table.monotone) {
         if (c >= cut) continue
       } else if (e.estimate > max || !heap.admits(e.estimate, r)) continue
-      heap.push(r, e.estimate, e.ciLow, e.ciHigh, statusIndex[e.status])
+      heap.push(r, e.estimate, e.ciLow, e.ciHigh, statusIndex[e.status], e.unbiased ?? NaN)
       if (table.monotone && heap.full) cut = table.cutFor(heap.rootEstimate, max)
     }
     start += count
@@ -261,7 +267,7 @@ export function scanTop(task: ScanTask): TopHits[] {
         for (let r = block; r < end; r++) {
           const e = estimate(task.data, r * wpr)
           if (e.estimate > max || !heap.admits(e.estimate, r)) continue
-          heap.push(r, e.estimate, e.ciLow, e.ciHigh, statusIndex[e.status])
+          heap.push(r, e.estimate, e.ciLow, e.ciHigh, statusIndex[e.status], e.unbiased ?? NaN)
         }
       }
     }
@@ -277,7 +283,7 @@ export function mergeTop(parts: TopHits[], top: number): TopHits {
   for (const p of parts) {
     for (let i = 0; i < p.ordinals.length; i++) {
       if (!heap.admits(p.estimate[i], p.ordinals[i])) break // each part is ascending
-      heap.push(p.ordinals[i], p.estimate[i], p.ciLow[i], p.ciHigh[i], p.status[i])
+      heap.push(p.ordinals[i], p.estimate[i], p.ciLow[i], p.ciHigh[i], p.status[i], p.unbiased[i])
     }
   }
   return heap.sorted()

@@ -96,6 +96,18 @@ t.test('geometricRelease: clipping keeps estimates and intervals in [0, n] witho
   }
   t.ok(ordered, 'integers with 0 ≤ ciLow ≤ estimate ≤ ciHigh ≤ n')
   t.ok(clippedSeen > N / 4, 'distances at the boundary produce clipped estimates')
+  // At the boundary the clipped estimate is biased (towards the middle); the unbiased one is not.
+  for (const d of [0, 64]) {
+    const idx = Array.from({ length: N / 4 }, (_, j) => 4 * j + (d === 0 ? 0 : 3))
+    const meanClipped = idx.reduce((s, i) => s + out[i].estimate, 0) / idx.length - d
+    const meanUnbiased = idx.reduce((s, i) => s + out[i].unbiased, 0) / idx.length - d
+    // Var of the discrete Laplace with a = e^{−0.3}: 2a/(1 − a)²
+    const a = Math.exp(-0.3)
+    const se = Math.sqrt((2 * a) / (1 - a) ** 2 / idx.length)
+    t.ok(Math.abs(meanClipped) > 10 * se, `d=${d}: the clipped estimate is biased (${meanClipped.toFixed(3)})`)
+    t.ok(Math.abs(meanUnbiased) <= 4 * se, `d=${d}: the unbiased estimate is not (${meanUnbiased.toFixed(3)}, SE ${se.toFixed(3)})`)
+    t.ok(idx.every((i) => out[i].estimate === Math.min(Math.max(out[i].unbiased, 0), n)), `d=${d}: estimate = unbiased clipped to [0, n]`)
+  }
   const z = (covered - N * confidence) / binomialSd(N, confidence)
   t.ok(z >= -4, `coverage ${(covered / N).toFixed(4)} is at least the nominal ${confidence} (z=${z.toFixed(2)})`)
 })

@@ -42,6 +42,8 @@ t.test('geometric answers: charged, noisy around the exact distance, with interv
     const truth = Number(r.id.slice(1)) % 33
     t.ok(r.ciLow <= r.estimate && r.estimate <= r.ciHigh)
     if (r.ciLow <= truth && truth <= r.ciHigh) covered++
+    t.ok(Number.isInteger(r.unbiasedEstimate), 'the unbiased estimate is the noisy integer')
+    t.equal(Math.min(Math.max(r.unbiasedEstimate, 0), N), r.estimate, 'and the estimate is it clipped to [0, n]')
   }
   t.ok(covered >= 34, `most 95 % intervals cover the truth (${covered}/40)`)
   const sorted = body.results.map((r: { estimate: number }) => r.estimate)

@@ -86,6 +86,10 @@ t.test('estimate, build, poll, query and budget through HTTP (parity)', async (t
     absErr += Math.abs(r.estimate - truth)
     if (r.ciLow <= truth && truth <= r.ciHigh) covered++
     t.ok(r.ciLow <= r.estimate && r.estimate <= r.ciHigh)
+    if (r.status === 'ok') {
+      t.equal(typeof r.unbiasedEstimate, 'number', 'an ok record has an unbiased estimate')
+      t.equal(Math.min(Math.max(r.unbiasedEstimate, 0), N), r.estimate, 'the estimate is the unbiased one clipped at 0')
+    } else t.equal(r.unbiasedEstimate, null, 'a saturated record has none')
   }
   t.comment(`parity ε=5 k=64: mean |error| ${(absErr / M).toFixed(2)}, 95 % coverage ${((100 * covered) / M).toFixed(1)} %`)
   t.ok(covered / M > 0.85, 'intervals cover the truth for most records')
