@@ -9,6 +9,9 @@ import { DatasetRepository } from '../../db/datasets.js'
 import { productionNoiseSource } from '../../privacy/noise-source.js'
 import type { Plan } from '../../sketch/mechanism.js'
 import { buildSketchData } from '../services/build.js'
+import { lowerThisWorkerThread } from './priority.js'
+
+lowerThisWorkerThread()
 
 export interface BuildJob {
   dbPath: string

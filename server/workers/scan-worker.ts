@@ -4,6 +4,9 @@
  * hits, in transferable typed arrays.
  */
 import { scanTop, type ScanTask, type TopHits } from '../services/scan.js'
+import { lowerThisWorkerThread } from './priority.js'
+
+lowerThisWorkerThread()
 
 export interface ScanWorkerTask extends Omit<ScanTask, 'data' | 'queries'> {
   buffer: SharedArrayBuffer

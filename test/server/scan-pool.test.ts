@@ -1,9 +1,12 @@
 import t from 'tap'
+import { readdirSync, readFileSync } from 'node:fs'
 import fc from 'fast-check'
 import { randomBits, wordsToBytes } from '../../sketch/bits.js'
 import { localOperator } from '../../server/services/principal.js'
 import { ScanPool, scanInline } from '../../server/services/scan-pool.js'
 import type { ParsedRecord } from '../../server/services/record-formats.js'
+import { WORKER_NICE } from '../../server/workers/priority.js'
+import { parity } from '../../sketch/parity.js'
 import { SeededNoiseSource } from '../support/seeded-noise.js'
 import { testApp } from '../support/app.js'
 
@@ -60,6 +63,21 @@ t.test('worker pool scans give exactly the single-thread results', async (t) => 
     ),
     { numRuns: 12, seed: 7 },
   )
+})
+
+t.test('scan workers run below the priority of the main thread (Linux), so the event loop comes first', { skip: process.platform !== 'linux' && 'per-thread nice values are a Linux feature' }, async (t) => {
+  const niceOf = (tid: string) => Number(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ')[16])
+  const before = new Set(readdirSync('/proc/self/task'))
+  const pool = new ScanPool(1)
+  t.teardown(() => pool.close())
+  const data = new Uint32Array(new SharedArrayBuffer(20_000 * 4))
+  const plan = parity.plan({ n: 128, k: 8, epsilonMicro: 4_000_000, unitBits: 1, options: { cells: 128 } }, 'nice')
+  const sketch = { id: 'nice', datasetId: 0, metric: 'hamming' as const, mechanism: 'parity' as const, plan, pTilde: 0.1, epsilonMicro: plan.epsilonMicro, calibration: {}, recordCount: 20_000, data, memory: null, readyAt: '' }
+  await pool.scan({ sketch, queries: [new Uint32Array(4)], options: { confidence: 0.95, simultaneousM: null }, top: 5 })
+  const fresh = readdirSync('/proc/self/task').filter((tid) => !before.has(tid))
+  const niced = fresh.filter((tid) => niceOf(tid) === WORKER_NICE)
+  t.ok(niced.length >= 1, `the new scan worker thread has nice ${WORKER_NICE}`)
+  t.equal(niceOf(String(process.pid)), 0, 'the main thread keeps nice 0')
 })
 
 t.test('a burst far above capacity gets 503 with Retry-After, loses nothing, and the server recovers', async (t) => {
