@@ -10,8 +10,11 @@
  * from `hits`: hits[2h] is the record's index within the block, hits[2h + 1] its count, in record
  * order.
  *
- * The WebAssembly SIMD kernel (sketch/popcount-wasm.ts, `filter`) copies each block into its own
- * memory; the JavaScript fallback counts with exactHammingScan. Both give the same hits.
+ * Three implementations, the same hits: inPlaceCountFilter reads a sketch held in a shared sketch
+ * memory where it is (sketch/sketch-memory.ts; loadBlock only moves an address); newCountFilter's
+ * WebAssembly filter copies each block into its thread's own kernel memory (a sketch in a plain
+ * buffer); without WebAssembly, a JavaScript filter counts with exactHammingScan. The kernels are in
+ * sketch/popcount-wasm.ts: records of up to 129 words get a kernel unrolled for their length.
  */
 import { exactHammingScan } from './hamming-exact.js'
 import { type FilterKernel, KernelInstance, newKernelInstance, roundUp16, type WasmMemory, wasmApi } from './popcount-wasm.js'
@@ -41,7 +44,7 @@ function clampCut(cut: number): number {
 class WasmCountFilter implements CountFilter {
   readonly #kernel: KernelInstance
   #wpr = 0
-  #queriesAt = 0
+  #queryStride = 0
   #hitsAt = 0
   #recordsAt = 0
   #blockCount = 0
@@ -67,7 +70,7 @@ class WasmCountFilter implements CountFilter {
     }
     this.#wpr = wordsPerRecord
     this.#filter = this.#kernel.filterFor(wordsPerRecord)
-    this.#queriesAt = queryBytes
+    this.#queryStride = queryBytes
     this.#blockCount = 0
     this.#hits = this.#kernel.ints.subarray(this.#hitsAt >>> 2, (this.#hitsAt >>> 2) + 2 * maxBlock)
   }
@@ -80,7 +83,7 @@ class WasmCountFilter implements CountFilter {
   }
 
   filter(q: number, cut: number, start = 0, count = this.#blockCount - start): number {
-    const hits = this.#filter(this.#recordsAt + start * this.#wpr * 4, count, this.#wpr, q * this.#queriesAt, clampCut(cut), this.#hitsAt)
+    const hits = this.#filter(this.#recordsAt + start * this.#wpr * 4, count, this.#wpr, q * this.#queryStride, clampCut(cut), this.#hitsAt)
     if (start !== 0) for (let h = 0; h < 2 * hits; h += 2) this.#hits[h] += start
     return hits
   }
