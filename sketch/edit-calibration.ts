@@ -5,27 +5,43 @@
  *
  * Both mechanisms return an integer-valued statistic S (ED(Ã, B) for noisy-bits, the Landau–Vishkin
  * result over noisy equality tests for lcp-tree) whose error G = S − t, t = ED(A, B), has a
- * distribution that depends on n, the realised flip probability p̃, k and t. We simulate it on
- * synthetic pairs: A uniform in {0,1}^n, B = A with planted edits (a budget cycling through 0..k;
- * half of the pairs get isolated substitutions only, half a mix of substitutions, deletion+insertion
- * pairs near and far apart and short substitution bursts; see plantEdits), the mechanism's own noise
- * applied with p̃. Isolated substitutions are the unfavourable case for lcp-tree (the most mismatch
- * pairs that can cancel in a parity word, the most LCE segments), so its tables lean conservative
- * for clustered edits.
+ * distribution that depends on n, the realised flip probability p̃, k, t and the edit pattern. We
+ * simulate it on synthetic pairs: A uniform in {0,1}^n, B = A with planted edits (a budget cycling
+ * through 0..k), the mechanism's own noise applied with p̃. Pairs alternate between two patterns
+ * with a table each (plantEdits): isolated substitutions (the most separate mismatch sites per unit
+ * of distance: the most parity cancellations and LCE segments, the widest G) and local edits
+ * (substitutions, short shifts and bursts: clustered sites, the narrowest G). Typical edits lie
+ * between the two; the pattern of a record cannot be observed from its private sketch.
  *
- * Confidence belt (Neyman construction): the true distances 0..k are split into a few strata of
- * consecutive values, with a histogram of G per stratum (one stratum when G hardly depends on t).
- * For a level ℓ each stratum gets the shortest run of consecutive values [gLo, gHi] holding at least
- * ℓ of its simulated mass (its acceptance region: S ∈ [t + gLo, t + gHi]), and the interval reported
- * for an observed S is the hull of {t : S − gHi(t) ≤ t ≤ S − gLo(t)}, so it covers the true t
- * whenever S falls in t's acceptance region, i.e. with probability ≥ ℓ for every t (under the
- * simulated model). G is integer-valued, so the realised coverage is the mass of the run, which can
- * exceed ℓ by up to one atom (the smallest honest deterministic interval). The last stratum also
- * stands for t > k (the error distribution is assumed not to change past the simulated range).
- * Why the shortest run and not the mid-p central region sketch/intervals.ts uses for exact pmfs: the
- * errors here are skewed and take few values, and the shortest run is both never below ℓ under the
- * model and closer to ℓ (noisy-bits, n = 4096, ε = 8: mass 95.4 % for [0, 3] where the mid-p central
- * region is [0, 4] with 98.6 %).
+ * Confidence belt (Neyman construction, randomized): the true distances 0..k are split into a few
+ * strata of consecutive values (one when G hardly depends on t). For a level ℓ each stratum gets an
+ * acceptance region for G (randomizedRegion): a run of values, the inner ones always accepted and the
+ * two end values only with probabilities pLo, pHi, chosen so that P[G accepted] is exactly ℓ under
+ * the equal mixture of the two patterns. G is integer-valued, so any deterministic region has a mass
+ * that jumps by whole atoms (noisy-bits at ε = 10: G ∈ {0, 1} for 98.5 % of records, so a
+ * deterministic interval covers ≈ 82 % or ≈ 98.5 %); including a boundary value only with the
+ * probability that makes the mass exactly ℓ is the standard cure (randomized, or "fuzzy", Neyman
+ * intervals). Each (record, query) gets one uniform U ∈ [0, 1) (beltUniforms) and the reported
+ * interval for an observed S is the hull of {t : S − t accepted at U by the region of t's stratum},
+ * so it covers the true t with probability exactly ℓ averaged over U under the simulated model
+ * (hulls across strata can only add coverage; beltMass computes the exact figure). U is a public
+ * hash of the sketch's parameters, the query bits and the record's ordinal, not privacy noise and not
+ * Math.random: the same query on the same sketch always gets the same intervals.
+ *
+ * The intervals always contain the point estimate S − c (c = n·p̃ for noisy-bits, the simulated mean
+ * error for lcp-tree): every region's always-accepted core touches c, so adding the estimate to the
+ * hull adds no integer t and does not change the coverage (an end of the interval can then be the
+ * non-integer estimate, e.g. [6.87, 7]: only t = 7 is in it). When c is not an integer, an interval
+ * can exclude S itself: lcp-tree at large ε has G = 0 for 99 % of local edits, so an interval that
+ * always contained t = S would cover ≥ 99 % of them.
+ *
+ * Among the regions of exact mass ℓ, the one whose coverage differs least between the two patterns
+ * (differences within the simulation's standard error count as equal), then the one with the fewest
+ * expected accepted values (the randomized analogue of the shortest run). Where the patterns' error
+ * distributions differ in width, no interval that ignores the pattern covers both at ℓ; the choice
+ * balances them around ℓ (lcp-tree, n = 4096, k = 32, ε = 60: 93.6 % for isolated substitutions,
+ * 96.4 % for mixed local edits in the tests). The last stratum also stands for t > k (the error
+ * distribution is assumed not to change past the simulated range).
  *
  * The simulation draws from a seeded PRNG with a fixed public seed: it is calibration on synthetic
  * data, not privacy noise, and is deterministic so every process computes the same table.
@@ -76,22 +92,29 @@ export function simulateFlips(words: Uint32Array, offset: number, nCells: number
  * (the last three only when at least 2 remain): a substitution (cost 1); a deletion and an insertion
  * of a random bit at independent random positions (cost ≤ 2); a local shift, deletion and insertion
  * 1–64 positions apart (cost ≤ 2); a burst of 2–3 adjacent substitutions (cost ≤ its length).
- * With `substitutionsOnly`, every step is a substitution at a uniform position (isolated
- * mismatches: the most separate LCE segments and mismatch pairs per unit of distance).
+ * Other patterns (`pattern`; `true` stands for 'isolated', `false` for 'mixed'):
+ * - 'isolated': every step is a substitution at a uniform position (isolated mismatches: the most
+ *   separate LCE segments and mismatch pairs per unit of distance);
+ * - 'local': substitutions, local shifts and bursts, one third each, no far deletion/insertion
+ *   pairs (those act like two isolated edits): mismatch sites clustered, the fewest parity
+ *   cancellations per unit of distance.
  */
+export type EditPattern = 'mixed' | 'isolated' | 'local'
+
 export function plantEdits(
   base: Uint32Array,
   n: number,
   budget: number,
   rng: SyntheticRng,
-  substitutionsOnly = false,
+  pattern: EditPattern | boolean = 'mixed',
 ): Uint32Array {
+  const mode: EditPattern = pattern === true ? 'isolated' : pattern === false ? 'mixed' : pattern
   const bits = new Uint8Array(n + 1)
   for (let i = 0; i < n; i++) bits[i] = getBit(base, i)
   let remaining = budget
   while (remaining > 0 && n > 0) {
     const u = rng.nextUint32()
-    const kind = remaining >= 2 && n > 1 && !substitutionsOnly ? u & 3 : 0
+    const kind = remaining < 2 || n <= 1 || mode === 'isolated' ? 0 : mode === 'local' ? (u % 3 === 0 ? 0 : (u % 3) + 1) : u & 3
     const at = (u >>> 2) % n
     if (kind === 1 || kind === 2) {
       bits.copyWithin(at, at + 1, n)
@@ -192,50 +215,6 @@ export function errorMoments(table: ErrorTable): { mean: number; sd: number } {
 /** Fewest simulated runs that must fall outside an interval for its tails to be resolved by the table. */
 export const MIN_TAIL_SAMPLES = 20
 
-export interface ErrorInterval {
-  /** Smallest and largest error value inside the interval. */
-  lo: number
-  hi: number
-  /** Simulated probability of lo ≤ G ≤ hi (≥ the requested level). */
-  mass: number
-}
-
-/**
- * The shortest run [lo, hi] of error values with simulated mass ≥ level (ties: larger mass, then the
- * more balanced tails), or null when the table cannot resolve the level (fewer than
- * MIN_TAIL_SAMPLES runs would fall outside, or the overflow mass alone exceeds 1 − level).
- */
-export function errorInterval(table: ErrorTable, level: number): ErrorInterval | null {
-  if (!(level > 0 && level < 1)) throw new RangeError('confidence level must be in (0, 1)')
-  const need = level * table.samples
-  if ((1 - level) * table.samples < MIN_TAIL_SAMPLES) return null
-  const c = table.counts
-  let best: { a: number; b: number; mass: number; imbalance: number } | null = null
-  let total = 0
-  for (const x of c) total += x
-  // Two pointers over the bins: for each left end, the smallest right end reaching `need`.
-  let b = -1
-  let mass = 0
-  for (let a = 0; a < c.length; a++) {
-    while (mass < need && b + 1 < c.length) mass += c[++b]
-    if (mass < need) break
-    let below = 0
-    for (let q = 0; q < a; q++) below += c[q]
-    const above = total - below - mass + table.overflow
-    const imbalance = Math.abs(below - above)
-    if (
-      best === null ||
-      b - a < best.b - best.a ||
-      (b - a === best.b - best.a && (mass > best.mass || (mass === best.mass && imbalance < best.imbalance)))
-    ) {
-      best = { a, b, mass, imbalance }
-    }
-    mass -= c[a]
-  }
-  if (best === null) return null
-  return { lo: table.min + best.a, hi: table.min + best.b, mass: best.mass / table.samples }
-}
-
 /** Reads a numeric field of a Calibration, throwing on anything else. */
 export function calibrationNumber(cal: Calibration, key: string): number {
   const v = cal[key]
@@ -248,37 +227,54 @@ export function stratumOf(t: number, k: number, strata: number): number {
   return t > k ? strata - 1 : Math.floor((t * strata) / (k + 1))
 }
 
-/** Histograms of G per stratum of the true distance. */
+/** Pattern index of pairs with isolated substitutions only in a two-pattern belt. */
+export const ISOLATED_PATTERN = 0
+/** Pattern index of pairs with local edits (plantEdits 'local') in a two-pattern belt. */
+export const LOCAL_PATTERN = 1
+
+/**
+ * Histograms of G per stratum of the true distance and per simulated edit pattern (a belt may have a
+ * single pattern; the mechanisms use two, ISOLATED_PATTERN and LOCAL_PATTERN).
+ */
 export class BeltBuilder {
-  readonly #tables: ErrorTableBuilder[]
+  readonly #tables: ErrorTableBuilder[][]
 
   constructor(
     readonly k: number,
     readonly strata: number,
+    readonly patterns = 1,
   ) {
     if (!Number.isInteger(strata) || strata < 1 || strata > k + 1) throw new RangeError('strata must be in [1, k + 1]')
-    this.#tables = Array.from({ length: strata }, () => new ErrorTableBuilder())
+    if (!Number.isInteger(patterns) || patterns < 1) throw new RangeError('patterns must be a positive integer')
+    this.#tables = Array.from({ length: strata }, () => Array.from({ length: patterns }, () => new ErrorTableBuilder()))
   }
 
-  add(truth: number, g: number): void {
-    this.#tables[stratumOf(truth, this.k, this.strata)].add(g)
+  add(truth: number, g: number, pattern = 0): void {
+    this.#tables[stratumOf(truth, this.k, this.strata)][pattern].add(g)
   }
 
-  addOverflow(truth: number): void {
-    this.#tables[stratumOf(truth, this.k, this.strata)].addOverflow()
+  addOverflow(truth: number, pattern = 0): void {
+    this.#tables[stratumOf(truth, this.k, this.strata)][pattern].addOverflow()
   }
 
-  /** The per-stratum tables, or none at all when some stratum saw no pair. */
-  tables(): ErrorTable[] {
-    const tables = this.#tables.map((b) => b.table())
-    return tables.some((t) => t.samples === 0) ? [] : tables
+  /** tables()[b][π]: stratum b, pattern π; none at all when some (stratum, pattern) saw no pair. */
+  tables(): ErrorTable[][] {
+    const tables = this.#tables.map((row) => row.map((b) => b.table()))
+    return tables.some((row) => row.some((t) => t.samples === 0)) ? [] : tables
   }
 }
 
-/** Validates the per-stratum tables read back from a Calibration. */
-export function readBelt(value: unknown): ErrorTable[] {
+/**
+ * Validates the per-stratum, per-pattern tables read back from a Calibration. A stratum stored as a
+ * single table (calibrations made before the pattern split) reads as one pattern.
+ */
+export function readBelt(value: unknown): ErrorTable[][] {
   if (!Array.isArray(value)) throw new RangeError('calibration: malformed belt')
-  return value.map(readErrorTable)
+  return value.map((stratum: unknown) => {
+    if (!Array.isArray(stratum)) return [readErrorTable(stratum)]
+    if (stratum.length === 0) throw new RangeError('calibration: malformed belt')
+    return stratum.map(readErrorTable)
+  })
 }
 
 /**
@@ -291,55 +287,292 @@ export function calibrationSamples(budget: number, costPerSample: number, max: n
   return fit < 20 * MIN_TAIL_SAMPLES ? 0 : fit
 }
 
-/** Acceptance regions of a belt at one level, ready for per-record inversion. */
+/**
+ * A randomized acceptance region of the error G: the values lo < g < hi are always accepted, lo
+ * only when U < pLo and hi only when U < pHi, with U uniform on [0, 1) (one per record and query,
+ * see beltUniforms). Whenever pLo or pHi is below 1, lo < hi and the always-accepted core is not
+ * empty, so for every U the accepted set is a non-empty run of consecutive values.
+ */
+export interface RandomizedRegion {
+  lo: number
+  hi: number
+  pLo: number
+  pHi: number
+  /** P[G accepted] averaged over U under the pooled simulated model: the level, unless forced above it. */
+  mass: number
+  /** The same under each simulated edit pattern's own table. */
+  patternMass: number[]
+}
+
+/** Differences below this are rounding, not a preference between two regions. */
+const KEY_EPS = 1e-12
+
+/**
+ * The randomized acceptance region for one stratum at `level`, or null when the tables cannot resolve
+ * it (fewer than MIN_TAIL_SAMPLES pooled runs would fall outside, or the mass the tables resolve is
+ * below the level, e.g. too much overflow).
+ *
+ * Model: the pooled pmf of G is the equal-weight mixture of the patterns' tables. A candidate is a core
+ * run [a, b] of always-accepted values plus fractions of its two neighbours a − 1 and b + 1, chosen
+ * so that the pooled P[accepted] is exactly `level`. The core must touch `centre` (the point
+ * estimate is S − centre): a ≤ ⌈centre⌉ and b ≥ ⌊centre⌋, so the hull of the accepted t values and
+ * the estimate contains no integer t beyond the accepted ones, whatever U is, and the reported
+ * interval (which always contains the estimate) keeps the designed coverage.
+ *
+ * Choice among candidates, lexicographically:
+ *   1. the spread of the coverage across the patterns, max_π − min_π P_π[accepted], where spreads
+ *      below the simulation's standard error of that difference count as equal: the edit pattern
+ *      is not observable, so the region should cover each one at about the level, not only their
+ *      mixture (e.g. lcp-tree at large ε: local edits have G = 0 for 98–99 % of pairs, isolated
+ *      substitutions G = −2 for 10–15 %; thinning the value 0 at the top end of [−4, 0] covers both
+ *      at about 95 %, thinning −2 at the bottom of [−2, 0] about 91 % and 99 %);
+ *   2. the expected number of accepted values (the randomized analogue of the shortest run);
+ *   3. the spread itself.
+ * When even the smallest core touching the centre holds more than the level (e.g. centre 0 and
+ * P[G = 0] > level), that core is the deterministic region (forced over-coverage).
+ */
+export function randomizedRegion(tables: ErrorTable[], level: number, centre: number): RandomizedRegion | null {
+  if (!(level > 0 && level < 1)) throw new RangeError('confidence level must be in (0, 1)')
+  if (tables.length === 0 || !Number.isFinite(centre)) return null
+  const total = tables.reduce((s, t) => s + t.samples, 0)
+  if ((1 - level) * total < MIN_TAIL_SAMPLES) return null
+  const cLo = Math.floor(centre)
+  const cHi = Math.ceil(centre)
+  let gMin = cLo
+  let gMax = cHi
+  for (const t of tables) {
+    if (t.counts.length === 0) continue
+    gMin = Math.min(gMin, t.min)
+    gMax = Math.max(gMax, t.min + t.counts.length - 1)
+  }
+  // Values from = gMin − 1 … gMax + 1 (a zero-mass margin on both sides, so every core has neighbours).
+  const from = gMin - 1
+  const size = gMax - gMin + 3
+  const np = tables.length
+  const per = tables.map((t) => {
+    const a = new Float64Array(size)
+    t.counts.forEach((c, q) => (a[t.min + q - from] = c / t.samples))
+    return a
+  })
+  const pooled = new Float64Array(size)
+  for (const a of per) for (let q = 0; q < size; q++) pooled[q] += a[q] / np
+  const prefix = (a: Float64Array): Float64Array => {
+    const c = new Float64Array(size + 1)
+    for (let q = 0; q < size; q++) c[q + 1] = c[q] + a[q]
+    return c
+  }
+  const cumPooled = prefix(pooled)
+  const cumPer = per.map(prefix)
+  // Standard error of the difference of two patterns' simulated coverages at the level.
+  const tol = np > 1 ? Math.sqrt(level * (1 - level) * tables.reduce((s, t) => s + 1 / t.samples, 0)) : 0
+
+  let best: { key: [number, number, number]; region: RandomizedRegion } | null = null
+  let forced: { mass: number; len: number; region: RandomizedRegion } | null = null
+  const better = (a: [number, number, number], b: [number, number, number]): boolean => {
+    for (let q = 0; q < 3; q++) {
+      if (a[q] < b[q] - KEY_EPS) return true
+      if (a[q] > b[q] + KEY_EPS) return false
+    }
+    return false
+  }
+  for (let i = 1; i < size - 1; i++) {
+    if (from + i > cHi) break
+    for (let j = Math.max(i, cLo - from); j < size - 1; j++) {
+      const core = cumPooled[j + 1] - cumPooled[i]
+      const coreBy = cumPer.map((c) => c[j + 1] - c[i])
+      if (core > level + KEY_EPS) {
+        if (forced === null || core < forced.mass - KEY_EPS || (core <= forced.mass + KEY_EPS && j - i + 1 < forced.len)) {
+          forced = {
+            mass: core,
+            len: j - i + 1,
+            region: { lo: from + i, hi: from + j, pLo: 1, pHi: 1, mass: core, patternMass: coreBy },
+          }
+        }
+        break // a longer core only holds more
+      }
+      const rem = Math.max(0, level - core)
+      const qL = pooled[i - 1]
+      const qR = pooled[j + 1]
+      if (qL + qR < rem - KEY_EPS) continue
+      // x = pooled mass taken from the left neighbour, rem − x from the right one.
+      const xMin = Math.max(0, rem - qR)
+      const xMax = Math.min(qL, rem)
+      const coverage = (x: number): number[] =>
+        coreBy.map((c, p) => c + (qL > 0 ? (x / qL) * per[p][i - 1] : 0) + (qR > 0 ? ((rem - x) / qR) * per[p][j + 1] : 0))
+      const xs = [xMin, xMax]
+      // Spread breakpoints: where two patterns' coverages differ by 0 or ±tol (each is linear in x).
+      for (let p = 0; p < np; p++) {
+        for (let r = p + 1; r < np; r++) {
+          const d0 = coverage(0)[p] - coverage(0)[r]
+          const slope = coverage(1)[p] - coverage(1)[r] - d0
+          if (slope === 0) continue
+          for (const target of [0, tol, -tol]) {
+            const x = (target - d0) / slope
+            if (x > xMin && x < xMax) xs.push(x)
+          }
+        }
+      }
+      for (const x of xs) {
+        const cov = coverage(x)
+        const spread = Math.max(...cov) - Math.min(...cov)
+        const phiL = qL > 0 ? Math.min(1, x / qL) : 0
+        const phiR = qR > 0 ? Math.min(1, (rem - x) / qR) : 0
+        const key: [number, number, number] = [Math.max(spread, tol), j - i + 1 + phiL + phiR, spread]
+        if (best === null || better(key, best.key)) {
+          best = {
+            key,
+            region: {
+              lo: phiL > 0 ? from + i - 1 : from + i,
+              hi: phiR > 0 ? from + j + 1 : from + j,
+              pLo: phiL > 0 ? phiL : 1,
+              pHi: phiR > 0 ? phiR : 1,
+              mass: core + phiL * qL + phiR * qR,
+              patternMass: cov,
+            },
+          }
+        }
+      }
+    }
+  }
+  return best?.region ?? forced?.region ?? null
+}
+
+/** Randomized acceptance regions of a belt at one level, ready for per-record inversion. */
 export interface PreparedBelt {
   k: number
   n: number
-  /** regions[b] = [gLo, gHi] of stratum b. */
-  regions: ErrorInterval[]
+  /** The point estimate for a statistic S is clip(S − centre) to [0, n] (beltEstimate). */
+  centre: number
+  /** regions[b]: the randomized region of stratum b. */
+  regions: RandomizedRegion[]
+  /** The simulated tables, tables[b][π] (beltMass reads them). */
+  tables: ErrorTable[][]
 }
 
 /**
- * The belt at level `level`, or null when some stratum cannot resolve it (too few simulated runs
- * outside the region, see errorInterval): callers then use their fallback interval.
+ * The belt at level `level` for estimates S − centre, or null when some stratum cannot resolve it
+ * (too few simulated runs outside the region, see randomizedRegion): callers then use their fallback
+ * interval.
  */
-export function prepareBelt(tables: ErrorTable[], k: number, n: number, level: number): PreparedBelt | null {
+export function prepareBelt(tables: ErrorTable[][], k: number, n: number, level: number, centre = 0): PreparedBelt | null {
   if (tables.length === 0) return null
-  const regions: ErrorInterval[] = []
-  for (const table of tables) {
-    const r = errorInterval(table, level)
+  const regions: RandomizedRegion[] = []
+  for (const stratum of tables) {
+    const r = randomizedRegion(stratum, level, centre)
     if (r === null) return null
     regions.push(r)
   }
-  return { k, n, regions }
+  return { k, n, centre, regions, tables }
+}
+
+/** The point estimate clip(S − centre) to [0, n]. */
+export function beltEstimate(belt: PreparedBelt, s: number): number {
+  const e = s - belt.centre
+  return e < 0 ? 0 : e > belt.n ? belt.n : e
 }
 
 /**
- * Confidence interval for the true distance t ∈ [0, n] given the observed statistic S: the hull of
- * {t : S − gHi(t) ≤ t ≤ S − gLo(t)}. Returns null when that set is empty (S outside every region).
+ * Confidence interval for the true distance t ∈ [0, n] given the observed statistic S and the
+ * record's public uniform U: the hull of {t : S − t accepted by the region of t's stratum at U} and
+ * the estimate beltEstimate(S), within [0, n]. Returns null when no t is accepted.
  */
-export function beltInterval(belt: PreparedBelt, s: number): [number, number] | null {
+export function beltInterval(belt: PreparedBelt, s: number, u: number): [number, number] | null {
   const { k, n, regions } = belt
   const strata = regions.length
   let lo = Infinity
   let hi = -Infinity
   for (let b = 0; b < strata; b++) {
+    const r = regions[b]
+    const gLo = u < r.pLo ? r.lo : r.lo + 1
+    const gHi = u < r.pHi ? r.hi : r.hi - 1
     // Stratum b holds t from ⌈b(k+1)/strata⌉ to ⌈(b+1)(k+1)/strata⌉ − 1; the last also t > k.
     const t0 = Math.ceil((b * (k + 1)) / strata)
     const t1 = b === strata - 1 ? n : Math.ceil(((b + 1) * (k + 1)) / strata) - 1
-    const a = Math.max(t0, s - regions[b].hi)
-    const z = Math.min(t1, s - regions[b].lo)
+    const a = Math.max(t0, s - gHi)
+    const z = Math.min(t1, s - gLo)
     if (a <= z) {
       if (a < lo) lo = a
       if (z > hi) hi = z
     }
   }
-  return lo <= hi ? [lo, hi] : null
+  if (lo > hi) return null
+  const e = beltEstimate(belt, s)
+  lo = Math.max(0, Math.min(lo, e))
+  hi = Math.min(n, Math.max(hi, e))
+  return [lo, hi]
 }
 
-/** Mean simulated coverage of the belt regions for records with the given true distances (for tests and reports). */
-export function beltMass(belt: PreparedBelt, truths: number[]): number {
+/**
+ * Simulated coverage of the randomized belt (averaged over U, exactly: the intervals change only
+ * where U crosses a region's pLo or pHi) for records with the given true distances, under the pooled
+ * model or one pattern's table. Overflow runs count as not covered; a null interval (callers' wide
+ * fallback) as covered. For tests and reports.
+ */
+export function beltMass(belt: PreparedBelt, truths: number[], pattern?: number): number {
+  const cuts = [0, 1]
+  for (const r of belt.regions) for (const p of [r.pLo, r.pHi]) if (p > 0 && p < 1) cuts.push(p)
+  cuts.sort((a, b) => a - b)
+  const covered = (t: number, s: number): number => {
+    let c = 0
+    for (let q = 0; q + 1 < cuts.length; q++) {
+      const width = cuts[q + 1] - cuts[q]
+      if (width <= 0) continue
+      const iv = beltInterval(belt, s, (cuts[q] + cuts[q + 1]) / 2)
+      if (iv === null || (iv[0] <= t && t <= iv[1])) c += width
+    }
+    return c
+  }
+  const memo = new Map<number, number>()
   let sum = 0
-  for (const t of truths) sum += belt.regions[stratumOf(t, belt.k, belt.regions.length)].mass
+  for (const t of truths) {
+    let m = memo.get(t)
+    if (m === undefined) {
+      const stratum = belt.tables[stratumOf(t, belt.k, belt.regions.length)]
+      const use = pattern === undefined ? stratum : [stratum[pattern]]
+      m = 0
+      for (const table of use) {
+        table.counts.forEach((c, q) => {
+          if (c > 0) m! += (c / table.samples / use.length) * covered(t, t + table.min + q)
+        })
+      }
+      memo.set(t, m)
+    }
+    sum += m
+  }
   return sum / truths.length
+}
+
+/** murmur3's 32-bit finaliser: a bijection on 32-bit words with full avalanche. */
+function mix32(h: number): number {
+  h ^= h >>> 16
+  h = Math.imul(h, 0x85ebca6b)
+  h ^= h >>> 13
+  h = Math.imul(h, 0xc2b2ae35)
+  h ^= h >>> 16
+  return h >>> 0
+}
+
+/**
+ * The public uniforms U of the randomized belt for one query: U(ordinal) ∈ [0, 1) is a hash of
+ * `label` (the sketch's public parameters: mechanism, n, k, ε, unitBits, hash seed), the query's n
+ * bits and the record's ordinal. U is neither privacy noise nor Math.random: it is public,
+ * independent of the data and of the sketch noise, and deterministic, so the same query on the same
+ * sketch always gets the same intervals (in any worker thread, after a restart). Across records it
+ * behaves as independent uniforms, which is what the coverage of the randomized belt averages over.
+ */
+export function beltUniforms(label: string, query: Uint32Array, n: number): (ordinal: number) => number {
+  let h1 = 0x811c9dc5
+  let h2 = 0x6a09e667
+  for (let q = 0; q < label.length; q++) {
+    h1 = mix32(h1 ^ label.charCodeAt(q))
+    h2 = mix32(Math.imul(h2, 0x9e3779b1) ^ label.charCodeAt(q))
+  }
+  const words = wordsFor(n)
+  for (let w = 0; w < words; w++) {
+    // Padding bits past n are not part of the query.
+    const word = w === words - 1 && (n & 31) !== 0 ? query[w] & (-1 << (32 - (n & 31))) : query[w]
+    h1 = mix32(h1 ^ word)
+    h2 = mix32(Math.imul(h2 ^ word, 0x9e3779b1) ^ 0x5bd1e995)
+  }
+  return (ordinal: number) => mix32(mix32(h1 ^ ordinal) ^ h2) / 2 ** 32
 }

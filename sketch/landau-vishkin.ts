@@ -195,7 +195,7 @@ export function landauVishkin(na: number, nb: number, k: number, oracle: LceOrac
   let cur = new Int32Array(width).fill(UNREACHED)
   for (let r = 0; r <= k; r++) {
     const slackR = k - r
-    let dLo = -r
+    let dLo = 0 - r // not -r: at r = 0 that is -0, a double, and V8 would treat every d as one
     if (-na > dLo) dLo = -na
     if (target - slackR > dLo) dLo = target - slackR
     let dHi = r

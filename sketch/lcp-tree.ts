@@ -18,9 +18,13 @@
  * Δ = 8 per bit). Space ≈ 2n bits per record.
  *
  * Query side (B in the clear), built once per query in prepareQuery and shared by all records: for
- * each diagonal d ∈ [−k, k] the prefix XOR P_d[b] = ⊕ of B's parity words of the A-blocks
- * [64c, 64c + 64), c < b, each read on B at positions 64c + d … (zero when outside B), with cells by
- * A-position cellOf. B's word for the A-block [s, s + 2^j) is P_d[(s + 2^j)/64] ⊕ P_d[s/64].
+ * each diagonal d ∈ [−⌊k/2⌋, ⌊k/2⌋] (the only ones LV visits on two strings of length n: |d| ≤ r
+ * and |d| ≤ k − r) the prefix XOR P_d[b] = ⊕ of B's parity words of the A-blocks [64c, 64c + 64),
+ * c < b, each read on B at positions 64c + d … (zero when outside B), with cells by A-position
+ * cellOf. B's word for the A-block [s, s + 2^j) is P_d[(s + 2^j)/64] ⊕ P_d[s/64]. The table is built
+ * 32 diagonals at a time with a bit-matrix transpose (queryPrefixes); LV runs in a loop specialised
+ * to this oracle (TreeLce.run). Neither changes any answer: test/sketch/lcp-tree-query.test.ts
+ * compares both with a direct implementation of the definitions below.
  *
  * EQ(j, s, d) is "node_j[s >> j] ⊕ B's word = 0" (threshold 0). LCE(x, d) follows paper-notes §5.5:
  * ascend over aligned dyadic blocks while they test equal, then descend to the first failing leaf.
@@ -41,13 +45,20 @@
  * ≤ 2(J+1)(k+1)² tests with probability 1 − α only when ε/Δ ≥ ln(W·2(⌈log2 n⌉+1)(k+1)²/α); we use
  * α = 0.05. Below that, plan.reliable = false and every estimate has status `unreliable`.
  *
- * Estimate: the LV result r (k + 1 when above k, a lower bound). Intervals: a confidence belt over
- * Monte-Carlo tables of G = r − ED(A, B) per stratum of the true distance (the error grows with it),
- * simulated with this plan's cellOf table, p̃ and k on random strings with planted edits, half of
- * them isolated substitutions, the unfavourable case for parity collisions (sketch/edit-calibration.ts).
- * When the level is too extreme for the tables (Bonferroni over many records) or r falls outside
- * every acceptance region, the honest interval under the paper's promise ED ≤ k: [0, k] ([0, n]
- * above k).
+ * Estimate: r − μ̂, the LV result r debiased by the simulated mean error μ̂ of G = r − ED(A, B)
+ * (clipped to [0, n]); k + 1 when above k (a lower bound). Not an integer in general, which lets a
+ * randomized interval exclude r itself while containing the estimate (at ε ≥ 80, G = 0 for 98–99 %
+ * of records with local edits, so any interval containing an integer estimate r would cover ≥ 98 %).
+ * Intervals: a randomized confidence belt (sketch/edit-calibration.ts) over Monte-Carlo tables of G
+ * per stratum of the true distance (the error grows with it) and per edit pattern (isolated
+ * substitutions: the most parity cancellations; local edits: the fewest), simulated with this plan's
+ * cellOf table, p̃ and k. Exact simulated coverage for the equal mixture of the patterns, balanced
+ * between them; the boundary values of each region count only when the record's public uniform U (a
+ * hash of the plan's public parameters and hash seed, the query bits and the record ordinal
+ * offset / wordsPerRecord) is below their probabilities, so answers are reproducible. When the level
+ * is too extreme for the tables (Bonferroni over many records) or r falls outside every acceptance
+ * region, the honest interval under the paper's promise ED ≤ k: [0, k] ([0, n] above k), widened to
+ * contain the estimate.
  */
 import seedrandom from 'seedrandom'
 import type { FlipProbability } from '../privacy/randomized-response.js'
@@ -58,7 +69,10 @@ import { TableCache } from './hash-tables.js'
 import { intervalAlpha } from './intervals.js'
 import {
   BeltBuilder,
+  ISOLATED_PATTERN,
+  LOCAL_PATTERN,
   beltInterval,
+  beltUniforms,
   calibrationNumber,
   calibrationSamples,
   plantEdits,
@@ -69,7 +83,7 @@ import {
   syntheticString,
 } from './edit-calibration.js'
 import type { LceOracle } from './landau-vishkin.js'
-import { editDistanceLV, landauVishkin, stringWindows, windowAt, windowedLce } from './landau-vishkin.js'
+import { editDistanceLV, windowAt } from './landau-vishkin.js'
 import type {
   Calibration,
   Estimate,
@@ -89,7 +103,10 @@ export const LCP_TREE_FIRST_LEVEL = 6
 const BLOCK = 1 << LCP_TREE_FIRST_LEVEL
 /** Failure probability in the reliability threshold (paper-notes §6). */
 export const LCP_TREE_ALPHA = 0.05
-/** Largest per-query prefix table, (2k + 1)·(⌊n/64⌋ + 1) words (128 MiB). */
+/**
+ * Bound on (2k + 1)·(⌊n/64⌋ + 1) words (128 MiB), which caps the per-query prefix table (it holds
+ * 2⌊k/2⌋ + 1 rows of ⌊n/64⌋ + 1 words, about half of that).
+ */
 const MAX_PREFIX_WORDS = 2 ** 25
 /** Public seed of the calibration simulation (synthetic data, not privacy noise). */
 export const LCP_TREE_CALIBRATION_SEED = 'dpdist/lcp-tree/calibration/v1'
@@ -135,11 +152,16 @@ export function lcpTreeReliableEpsilon(n: number, k: number, delta: number): num
   return delta * Math.log((LCP_TREE_W * 2 * (J + 1) * (k + 1) ** 2) / LCP_TREE_ALPHA)
 }
 
-/** Public hash tables expanded from the seed: cellOf and the nibble lookup used to build parity words. */
+/** Public hash tables expanded from the seed: cellOf and the lookups used to build parity words. */
 interface HashTables {
   cellOf: Uint8Array
   /** nibble[(x/4)·16 + v] = ⊕ e_{cellOf[x + q]} over bits q of the nibble v (MSB = position x). */
   nibble: Uint32Array
+  /**
+   * The inverse permutation of each full group: slotOf[g + c] = x − g for the position x of the
+   * group starting at g with cellOf[x] = c (0 in a final partial group, never read there).
+   */
+  slotOf: Uint8Array
 }
 
 const tableCache = new TableCache<HashTables>(8)
@@ -167,6 +189,10 @@ function hashTables(n: number, hashSeed: string): HashTables {
       }
       for (let c = 0; c < LCP_TREE_W && g + c < n; c++) cellOf[g + c] = perm[c]
     }
+    const slotOf = new Uint8Array(Math.ceil(n / LCP_TREE_W) * LCP_TREE_W)
+    for (let g = 0; g + LCP_TREE_W <= n; g += LCP_TREE_W) {
+      for (let c = 0; c < LCP_TREE_W; c++) slotOf[g + cellOf[g + c]] = c
+    }
     const groups = Math.ceil(n / 4)
     const nibble = new Uint32Array(groups * 16)
     for (let g = 0; g < groups; g++) {
@@ -179,7 +205,7 @@ function hashTables(n: number, hashSeed: string): HashTables {
         nibble[g * 16 + v] = acc
       }
     }
-    return { cellOf, nibble }
+    return { cellOf, nibble, slotOf }
   })
 }
 
@@ -237,91 +263,229 @@ function flipAll(
 }
 
 /**
- * Query-side prefix parities: P[(d + k)·(blocks + 1) + b] for d ∈ [−k, k], b ∈ [0, blocks].
- * Blocks that do not lie inside B on diagonal d contribute 0: no LCE ever tests them.
+ * In-place transpose of a 32×32 bit matrix with MSB-first rows: afterwards bit 31 − j of a[i] is the
+ * old bit 31 − i of a[j] (Hacker's Delight §7-3, five rounds of masked swaps).
  */
-function queryPrefixes(layout: LcpTreeLayout, nibble: Uint32Array, k: number, query: Uint32Array): Uint32Array {
-  const { n, blocks } = layout
+function transpose32(a: Int32Array): void {
+  for (let i = 0; i < 16; i++) {
+    const t = (a[i] ^ (a[i + 16] >>> 16)) & 0x0000ffff
+    a[i] ^= t
+    a[i + 16] ^= t << 16
+  }
+  for (let base = 0; base < 32; base += 16) {
+    for (let i = base; i < base + 8; i++) {
+      const t = (a[i] ^ (a[i + 8] >>> 8)) & 0x00ff00ff
+      a[i] ^= t
+      a[i + 8] ^= t << 8
+    }
+  }
+  for (let base = 0; base < 32; base += 8) {
+    for (let i = base; i < base + 4; i++) {
+      const t = (a[i] ^ (a[i + 4] >>> 4)) & 0x0f0f0f0f
+      a[i] ^= t
+      a[i + 4] ^= t << 4
+    }
+  }
+  for (let i = 0; i < 32; i += 4) {
+    let t = (a[i] ^ (a[i + 2] >>> 2)) & 0x33333333
+    a[i] ^= t
+    a[i + 2] ^= t << 2
+    t = (a[i + 1] ^ (a[i + 3] >>> 2)) & 0x33333333
+    a[i + 1] ^= t
+    a[i + 3] ^= t << 2
+  }
+  for (let i = 0; i < 32; i += 2) {
+    const t = (a[i] ^ (a[i + 1] >>> 1)) & 0x55555555
+    a[i] ^= t
+    a[i + 1] ^= t << 1
+  }
+}
+
+/**
+ * The 32 bits of a string from bit y (0 ≤ y < its length), from its words with the padding bits
+ * cleared and one zero word appended (so bits past the end read as zero).
+ */
+function paddedWindow(words: Int32Array, y: number): number {
+  const w = y >>> 5
+  const s = y & 31
+  return s === 0 ? words[w] : (words[w] << s) | (words[w + 1] >>> (32 - s))
+}
+
+/**
+ * Query-side prefix parities for the diagonals d ∈ [−h, h]: P[(d + h)·(blocks + 1) + b] is the XOR
+ * of B's parity words of the A-blocks c < b on diagonal d. Blocks that do not lie inside B on
+ * diagonal d contribute 0: no LCE ever tests them.
+ *
+ * Built 32 diagonals at a time. Each full group of W = 32 positions holds every cell exactly once,
+ * so bit c of B's word for the block [s, s + 64) on diagonal d is B[x₀ + d] ⊕ B[x₁ + d], where x₀
+ * and x₁ are the positions of cell c in the block's two groups. Row c = the 32-bit window of B at
+ * x₀ + d₀ XOR the one at x₁ + d₀ holds that bit for the 32 diagonals d₀ … d₀ + 31 (MSB first), and
+ * one bit-matrix transpose turns the 32 rows into the 32 diagonals' words: about 20 operations per
+ * word instead of the 16 table look-ups of blockParity. Blocks near the ends of B (not inside B on
+ * every diagonal of the chunk) and short chunks take blockParity per diagonal.
+ */
+function queryPrefixes(layout: LcpTreeLayout, tables: HashTables, h: number, query: Uint32Array, words: Int32Array): Int32Array {
+  const { n, blocks, rawWords } = layout
+  const { nibble, slotOf } = tables
   const stride = blocks + 1
-  const nWords = wordsFor(n)
-  const p = new Uint32Array((2 * k + 1) * stride)
-  for (let d = -k; d <= k; d++) {
-    const base = (d + k) * stride
-    let acc = 0
+  const p = new Int32Array((2 * h + 1) * stride)
+  const rows = new Int32Array(32)
+  for (let d0 = -h; d0 <= h; d0 += 32) {
+    const count = Math.min(32, h - d0 + 1)
     for (let b = 0; b < blocks; b++) {
       const s = b * BLOCK
-      if (s + d >= 0 && s + d + BLOCK <= n) acc ^= blockParity(nibble, s, query, 0, nWords, s + d)
-      p[base + b + 1] = acc
+      if (count >= 8 && s + d0 >= 0 && s + d0 + count - 1 + BLOCK <= n) {
+        // B from s + d0 on, 96 bits in three words. Cell c sits at offset a = slotOf[s + c] of the
+        // first group and 32 + e of the second; the window at offset a < 32 of the word pair
+        // (hi, lo) is (hi << a) | (lo >>> 1 >>> (31 − a)), with no branch for a = 0.
+        const w0 = paddedWindow(words, s + d0)
+        const w1 = paddedWindow(words, s + d0 + 32)
+        const w2 = paddedWindow(words, s + d0 + 64)
+        const lo1 = w1 >>> 1
+        const lo2 = w2 >>> 1
+        for (let c = 0; c < LCP_TREE_W; c++) {
+          const a = slotOf[s + c]
+          const e = slotOf[s + LCP_TREE_W + c]
+          rows[c] = ((w0 << a) | (lo1 >>> (31 - a))) ^ ((w1 << e) | (lo2 >>> (31 - e)))
+        }
+        transpose32(rows)
+        for (let t = 0; t < count; t++) {
+          const at = (d0 + t + h) * stride + b
+          p[at + 1] = p[at] ^ rows[t]
+        }
+      } else {
+        for (let t = 0; t < count; t++) {
+          const d = d0 + t
+          const at = (d + h) * stride + b
+          const inside = s + d >= 0 && s + d + BLOCK <= n
+          p[at + 1] = inside ? p[at] ^ blockParity(nibble, s, query, 0, rawWords, s + d) : p[at]
+        }
+      }
     }
   }
   return p
 }
 
+const UNREACHED = -0x40000000
+
 /**
- * The LCE oracle of the stored records against one prepared query: set `sketch` and `off` (the
- * record's word offset) before each LV run.
+ * One prepared query against the stored records: the query's words, the prefix parities and the
+ * Landau–Vishkin state, built once and shared by all records.
+ *
+ * `run(sketch, offset)` is landauVishkin(n, n, k, this) specialised to this oracle (a property test
+ * checks that they agree): one monomorphic class instead of the generic loop's oracle call site
+ * (shared by every mechanism), the fast path of the LCE inline, branch-free maxima, reused F
+ * arrays, and diagonal 0 evaluated first in each round so that the round that finishes stops
+ * there. With equal lengths LV only visits diagonals |d| ≤ min(r, k − r) ≤ ⌊k/2⌋ (Ukkonen's
+ * cut-off), so the prefix table covers those. `lce(x, d)` (with `sketch` and `off` set) is the
+ * same LCE as an LceOracle for any 0 ≤ x, 0 ≤ x + d, |d| ≤ ⌊k/2⌋.
  */
 class TreeLce implements LceOracle {
   sketch: Uint32Array = new Uint32Array(0)
   off = 0
   readonly n: number
-  readonly rawWords: number
-  readonly topLevel: number
-  readonly levelOffset: Int32Array
-  readonly stride: number
+  /** Largest |d| in the prefix table: ⌊k/2⌋. */
+  readonly h: number
+  private readonly rawWords: number
+  private readonly topLevel: number
+  /** levelOffset[j] = first word of level j within a record (entries below the first level unused). */
+  private readonly levelOffset: Int32Array
+  private readonly stride: number
+  /** The query's words, padding cleared, one zero word appended. */
+  private readonly words: Int32Array
+  private readonly prefixes: Int32Array
+  /** `sketch` as Int32 (signed words stay small integers in the engine), rebuilt when `sketch` changes. */
+  private raw: Int32Array = new Int32Array(0)
+  private rawOf: Uint32Array | null = null
+  private readonly f0: Int32Array
+  private readonly f1: Int32Array
 
   constructor(
     layout: LcpTreeLayout,
     readonly k: number,
-    readonly prefixes: Uint32Array,
-    readonly queryWindows: Int32Array,
+    tables: HashTables,
+    query: Uint32Array,
   ) {
-    this.n = layout.n
+    const n = layout.n
+    this.n = n
+    this.h = k >>> 1
     this.rawWords = layout.rawWords
     this.topLevel = layout.topLevel
-    // Indexed by level j directly (entries below the first level unused).
     this.levelOffset = new Int32Array(Math.max(0, layout.topLevel + 1))
     layout.levelOffset.forEach((o, l) => (this.levelOffset[LCP_TREE_FIRST_LEVEL + l] = o))
     this.stride = layout.blocks + 1
+    const words = new Int32Array(layout.rawWords + 1)
+    for (let w = 0; w < layout.rawWords; w++) words[w] = query[w]
+    if ((n & 31) !== 0) words[layout.rawWords - 1] &= -1 << (32 - (n & 31))
+    this.words = words
+    this.prefixes = queryPrefixes(layout, tables, this.h, query, words)
+    // F values for diagonals −k−1 … k+1, index d + k + 1, as in landauVishkin.
+    this.f0 = new Int32Array(2 * k + 3)
+    this.f1 = new Int32Array(2 * k + 3)
+  }
+
+  private bind(): void {
+    if (this.sketch !== this.rawOf) {
+      this.rawOf = this.sketch
+      this.raw = new Int32Array(this.sketch.buffer, this.sketch.byteOffset, this.sketch.length)
+    }
+  }
+
+  /** Common prefix of the raw bits Ã[pos, end) and B[pos + d, …), end ≤ min(n, n − d). */
+  private rawLce(pos: number, d: number, end: number): number {
+    const raw = this.raw
+    const off = this.off
+    const words = this.words
+    const rawWords = this.rawWords
+    let x = pos
+    while (x < end) {
+      const w = x >>> 5
+      const s = x & 31
+      let a = raw[off + w]
+      if (s !== 0) a = (a << s) | (w + 1 < rawWords ? raw[off + w + 1] >>> (32 - s) : 0)
+      const diff = a ^ paddedWindow(words, x + d)
+      if (diff !== 0) {
+        x += Math.clz32(diff)
+        return x < end ? x - pos : end - pos
+      }
+      x += 32
+    }
+    return end - pos
   }
 
   lce(x: number, d: number): number {
+    if (d < -this.h || d > this.h) throw new RangeError(`lcp-tree: diagonal ${d} outside ±${this.h}`)
+    this.bind()
+    return this.extension(x, d)
+  }
+
+  /** LCE(x, d) on the bound record (see the file header). */
+  private extension(x: number, d: number): number {
     const n = this.n
     const lim = d > 0 ? n - d : n
     if (x >= lim) return 0
-    const sketch = this.sketch
-    const off = this.off
-    const windows = this.queryWindows
     let pos = x
     // Raw bits up to the next 64-bit boundary.
     let end = (pos + BLOCK - 1) & ~(BLOCK - 1)
     if (end > lim) end = lim
     if (end > pos) {
-      // Fast path for the common case (wrong diagonals): a raw mismatch in the first 32 bits.
-      const w = x >>> 5
-      const shift = x & 31
-      let word = sketch[off + w]
-      if (shift !== 0) word = (word << shift) | (w + 1 < this.rawWords ? sketch[off + w + 1] >>> (32 - shift) : 0)
-      const diff = word ^ windows[x + d]
-      if (diff !== 0) {
-        const l = Math.clz32(diff)
-        if (x + l < end) return l
-      }
-      const l = windowedLce(sketch, off, n, windows, n, pos, pos + d, end)
-      if (pos + l < end) return pos + l - x
+      const l = this.rawLce(pos, d, end)
+      if (pos + l < end) return l
       pos = end
     }
     if (pos + BLOCK <= lim) {
+      const raw = this.raw
+      const off = this.off
       const prefixes = this.prefixes
       const levelOffset = this.levelOffset
       const top = this.topLevel
-      const pBase = (d + this.k) * this.stride
+      const pBase = (d + this.h) * this.stride
       // Ascend: test the largest aligned block that fits, move on while equal.
       let j = LCP_TREE_FIRST_LEVEL
       while (j < top && (pos & ((2 << j) - 1)) === 0 && pos + (2 << j) <= lim) j++
       while (
         pos + (1 << j) <= lim &&
-        (sketch[off + levelOffset[j] + (pos >>> j)] ^
+        (raw[off + levelOffset[j] + (pos >>> j)] ^
           prefixes[pBase + ((pos + (1 << j)) >>> LCP_TREE_FIRST_LEVEL)] ^
           prefixes[pBase + (pos >>> LCP_TREE_FIRST_LEVEL)]) ===
           0
@@ -333,7 +497,7 @@ class TreeLce implements LceOracle {
       for (j--; j >= LCP_TREE_FIRST_LEVEL; j--) {
         if (
           pos + (1 << j) <= lim &&
-          (sketch[off + levelOffset[j] + (pos >>> j)] ^
+          (raw[off + levelOffset[j] + (pos >>> j)] ^
             prefixes[pBase + ((pos + (1 << j)) >>> LCP_TREE_FIRST_LEVEL)] ^
             prefixes[pBase + (pos >>> LCP_TREE_FIRST_LEVEL)]) ===
             0
@@ -344,8 +508,91 @@ class TreeLce implements LceOracle {
     }
     // Last leaf: raw bits of at most one 64-bit block.
     end = pos + BLOCK < lim ? pos + BLOCK : lim
-    return pos + windowedLce(sketch, off, n, windows, n, pos, pos + d, end) - x
+    return pos + this.rawLce(pos, d, end) - x
   }
+
+  /**
+   * i + LCE(i, d) on the bound record. Inline fast path for the common case (wrong diagonals): a raw
+   * mismatch within the first 32 bits, before the next 64-bit boundary; otherwise the full LCE.
+   */
+  private slide(i: number, d: number): number {
+    const n = this.n
+    const lim = d > 0 ? n - d : n
+    if (i >= lim) return i
+    const raw = this.raw
+    const w = i >>> 5
+    const s = i & 31
+    let a = raw[this.off + w]
+    if (s !== 0) a = (a << s) | (w + 1 < this.rawWords ? raw[this.off + w + 1] >>> (32 - s) : 0)
+    const diff = a ^ paddedWindow(this.words, i + d)
+    let end = (i + BLOCK - 1) & ~(BLOCK - 1)
+    if (end > lim) end = lim
+    const l = Math.clz32(diff)
+    return diff !== 0 && i + l < end ? i + l : i + this.extension(i, d)
+  }
+
+  /**
+   * Round r of LV on diagonal d (landauVishkin's loop body): the start row from the previous round
+   * (substitution, insertion, deletion; maxima without branches: the F values are far from
+   * overflow), clamped to the strings, then the slide. An unreached cell is left as it is.
+   */
+  private step(r: number, d: number, prev: Int32Array, cur: Int32Array): void {
+    const at = d + this.k + 1
+    let i = 0
+    if (r > 0) {
+      const sub = prev[at] + 1
+      const ins = prev[at - 1]
+      const del = prev[at + 1] + 1
+      let t = sub - ins
+      i = sub - (t & (t >> 31))
+      t = i - del
+      i -= t & (t >> 31)
+      if (i < 0) return
+    }
+    const n = this.n
+    if (i > n) i = n
+    if (i > n - d) i = n - d
+    cur[at] = this.slide(i, d)
+  }
+
+  /** landauVishkin(n, n, k, oracle) for the record at `offset` of `sketch`: the distance if ≤ k, else null. */
+  run(sketch: Uint32Array, offset: number): number | null {
+    this.sketch = sketch
+    this.off = offset
+    this.bind()
+    const n = this.n
+    const k = this.k
+    let prev = this.f0.fill(UNREACHED)
+    let cur = this.f1.fill(UNREACHED)
+    for (let r = 0; r <= k; r++) {
+      const band = Math.min(r, k - r, n)
+      // Diagonal 0 first: once it reaches the end, r is the answer and the rest of the round is moot.
+      this.step(r, 0, prev, cur)
+      if (cur[k + 1] >= n) return r
+      for (let d = -band; d < 0; d++) this.step(r, d, prev, cur)
+      for (let d = 1; d <= band; d++) this.step(r, d, prev, cur)
+      // As in landauVishkin: cells a round does not write keep values of earlier rounds.
+      const t = prev
+      prev = cur
+      cur = t
+    }
+    return null
+  }
+}
+
+/** A prepared query of lcp-tree without the intervals: its LCE oracle and its LV (see TreeLce). */
+export interface LcpTreeOracle extends LceOracle {
+  /** The record array and word offset `lce` reads (`run` sets both). */
+  sketch: Uint32Array
+  off: number
+  /** Landau–Vishkin with cap k of the record at `offset` against the query: the estimate, or null above k. */
+  run(sketch: Uint32Array, offset: number): number | null
+}
+
+/** The query machinery prepareQuery uses, on its own (exported for the equivalence tests). */
+export function lcpTreeOracle(n: number, k: number, hashSeed: string, query: Uint32Array): LcpTreeOracle {
+  if (query.length < wordsFor(n)) throw new RangeError(`query must have ${n} bits`)
+  return new TreeLce(lcpTreeLayout(n), k, hashTables(n, hashSeed), query)
 }
 
 function checkRequest(req: PlanRequest): void {
@@ -375,18 +622,21 @@ export function lcpTreeStrata(k: number): number {
 function simulate(plan: Plan, pTilde: number): Calibration {
   const { n, k } = plan
   const layout = lcpTreeLayout(n)
-  const { nibble } = hashTables(n, hashSeedOf(plan))
+  const tables = hashTables(n, hashSeedOf(plan))
+  const { nibble } = tables
   // A record costs about 2n (strings, planted edits, sketch) plus LV, ≤ (k+1)² oracle calls of up to
-  // 2·(#levels + 1) tests; 8 000 records at n = 4 096 (2 000 per distance stratum), fewer for long
-  // strings or large k, none when too few would fit (then intervals are the wide promise interval).
+  // 2·(#levels + 1) tests; 24 000 records at n = 4 096 (about a second; 3 000 per distance stratum
+  // and edit pattern, so the coverage of each pattern is known to ±0.4 points), fewer for long strings
+  // or large k, none when too few would fit (then intervals are the wide promise interval).
   // 50 records per simulated query.
-  const samples = calibrationSamples(2 ** 29, 2 * n + 4 * (k + 1) ** 2 * (layout.levels + 1), 8000)
+  const samples = calibrationSamples(2 ** 30, 2 * n + 4 * (k + 1) ** 2 * (layout.levels + 1), 24000)
   const perQuery = 50
   const rng = syntheticRng(`${LCP_TREE_CALIBRATION_SEED}/${n}/${k}/${pTilde}/${hashSeedOf(plan)}`)
   const flip = (words: Uint32Array, offset: number, nCells: number): void => {
     simulateFlips(words, offset, nCells, pTilde, rng)
   }
-  const belt = new BeltBuilder(k, lcpTreeStrata(k))
+  // A table per stratum and edit pattern (alternating pairs: isolated substitutions, local edits).
+  const belt = new BeltBuilder(k, lcpTreeStrata(k), 2)
   const sketch = new Uint32Array(layout.wordsPerRecord)
   let query: Uint32Array = new Uint32Array(0)
   let oracle: TreeLce | null = null
@@ -395,17 +645,17 @@ function simulate(plan: Plan, pTilde: number): Calibration {
   for (let s = 0; s < samples; s++) {
     if (s % perQuery === 0 || oracle === null) {
       query = syntheticString(n, rng)
-      oracle = new TreeLce(layout, k, queryPrefixes(layout, nibble, k, query), stringWindows(query, 0, n))
-      oracle.sketch = sketch
+      oracle = new TreeLce(layout, k, tables, query)
     }
-    const record = plantEdits(query, n, s % (k + 1), rng, s % 2 === 0)
+    const isolated = s % 2 === 0
+    const record = plantEdits(query, n, s % (k + 1), rng, isolated ? 'isolated' : 'local')
     const truth = editDistanceLV(record, n, query, n, k)
     if (truth === null) throw new Error('calibration: planted edits exceeded their budget')
     lcpTreeCleanSketch(layout, nibble, record, 0, sketch, 0)
     flipAll(layout, sketch, 0, flip)
     // Above k counts as the estimate k + 1, exactly as prepareQuery reports it.
-    const g = (landauVishkin(n, n, k, oracle) ?? k + 1) - truth
-    belt.add(truth, g)
+    const g = (oracle.run(sketch, 0) ?? k + 1) - truth
+    belt.add(truth, g, isolated ? ISOLATED_PATTERN : LOCAL_PATTERN)
     sum += g
     sum2 += g * g
   }
@@ -508,18 +758,21 @@ export const lcpTree: SketchMechanism = {
       throw new RangeError('lcp-tree: calibration does not match the sketch')
     }
     const layout = lcpTreeLayout(n)
-    const { nibble } = hashTables(n, hashSeedOf(plan))
-    const oracle = new TreeLce(layout, k, queryPrefixes(layout, nibble, k, query), stringWindows(query, 0, n))
+    const oracle = new TreeLce(layout, k, hashTables(n, hashSeedOf(plan)), query)
     const level = 1 - intervalAlpha(options)
-    const belt = prepareBelt(readBelt(calibration.belt), k, n, level)
+    // The estimate is r − μ̂ (μ̂ = simulated mean error): the belt's centre, so intervals contain it.
+    const centre = calibrationNumber(calibration, 'meanError')
+    const belt = prepareBelt(readBelt(calibration.belt), k, n, level, centre)
+    // The public uniform of each record for the randomized belt (record ordinal = offset / words).
+    const { wordsPerRecord } = layout
+    const uniform = beltUniforms(`lcp-tree|${n}|${k}|${plan.epsilonMicro}|${plan.unitBits}|${hashSeedOf(plan)}`, query, n)
     const unreliable = !plan.reliable
     const clip = (x: number): number => (x < 0 ? 0 : x > n ? n : x)
     return (sketch: Uint32Array, offset: number): Estimate => {
-      oracle.sketch = sketch
-      oracle.off = offset
-      const r = landauVishkin(n, n, k, oracle)
-      const estimate = r ?? Math.min(k + 1, n)
-      const interval = belt === null ? null : beltInterval(belt, estimate)
+      const r = oracle.run(sketch, offset)
+      const s = r ?? Math.min(k + 1, n)
+      const estimate = r === null ? s : clip(r - centre)
+      const interval = belt === null ? null : beltInterval(belt, s, uniform(Math.floor(offset / wordsPerRecord)))
       let ciLow: number
       let ciHigh: number
       if (interval !== null) {
@@ -530,7 +783,7 @@ export const lcpTree: SketchMechanism = {
         ciLow = 0
         ciHigh = r === null ? n : k
       }
-      return { estimate, ciLow, ciHigh, status: unreliable ? 'unreliable' : r === null ? 'above_k' : 'ok' }
+      return { estimate, ciLow: Math.min(ciLow, estimate), ciHigh: Math.max(ciHigh, estimate), status: unreliable ? 'unreliable' : r === null ? 'above_k' : 'ok' }
     }
   },
 }

@@ -12,14 +12,23 @@
  * in H ~ Bin(n, p̃) positions, |ED(Ã, B) − ED(A, B)| ≤ H exactly, and each flip far from an edit
  * adds one edit, so the estimate is the first-order debiased
  *
- *   ÊD = ED(Ã, B) − n·p̃, clipped to [0, n].
+ *   ÊD = ED(Ã, B) − n·p̃, clipped to [0, n]. Unclipped, it is Estimate.unbiased: the simulated mean
+ *   error of ED(Ã, B) − n·p̃ is a few hundredths of its sd (the flips' n·p̃ is the whole bias to first
+ *   order), so its mean over records is their mean distance.
  *
- * Intervals: [ED(Ã, B) − gHi, ED(Ã, B) − gLo] where [gLo, gHi] is the shortest run of values of
- * G = ED(Ã, B) − ED(A, B) holding the requested level in a Monte-Carlo table (sketch/edit-calibration.ts,
- * one stratum: G is dominated by the flip count whatever the distance) simulated for this (n, p̃, k).
- * When the level is too extreme for the table (e.g. Bonferroni over many records), the rigorous
- * bound |G| ≤ H ≤ h is used instead, with h from Bernstein's inequality for Bin(n, p̃) at the tail
- * 1 − level.
+ * Intervals: a randomized Neyman belt (sketch/edit-calibration.ts) over Monte-Carlo tables of
+ * G = ED(Ã, B) − ED(A, B) simulated for this (n, p̃, k), one stratum (G is dominated by the flip
+ * count whatever the distance) with a table per edit pattern (isolated substitutions, local edits).
+ * The region [gLo, gHi] has exact simulated mass = the level: its end values count only when the
+ * record's public uniform U is below their probabilities (G takes few values: at n = 4096, ε = 10 it
+ * is 0 or 1 for 98.5 % of records, so no deterministic interval is near 95 %). The interval is
+ * [ED(Ã, B) − gHi, ED(Ã, B) − gLo] for the values accepted at U, widened to contain the estimate
+ * (which adds no integer, see edit-calibration.ts). U is a hash of the plan's public parameters, p̃,
+ * the query bits and the record ordinal (offset / wordsPerRecord): the same query on the same sketch
+ * always gets the same intervals. Coverage is exactly the level averaged over U under the simulated
+ * model. When the level is too extreme for the table (e.g. Bonferroni over many records), the
+ * rigorous bound |G| ≤ H ≤ h is used instead (deterministic), with h from Bernstein's inequality for
+ * Bin(n, p̃) at the tail 1 − level.
  *
  * Status `above_k` when LV does not finish by k_b: then ED(A, B) ≥ ED(Ã, B) − H > k_b − H ≥ k + 1
  * unless H > k_b − k (probability below 4·10^-5 for every n and p̃: the slack is over 4 sd), so the answer
@@ -36,7 +45,10 @@ import { TableCache } from './hash-tables.js'
 import { intervalAlpha } from './intervals.js'
 import {
   BeltBuilder,
+  ISOLATED_PATTERN,
+  LOCAL_PATTERN,
   beltInterval,
+  beltUniforms,
   calibrationNumber,
   calibrationSamples,
   plantEdits,
@@ -102,28 +114,32 @@ const calibrationCache = new TableCache<Calibration>(64)
 function simulate(n: number, k: number, pTilde: number): Calibration {
   const band = noisyBitsBand(n, k, pTilde)
   // A pair costs about 2n (strings, planted edits) plus the two LV runs, ≤ 4·band² oracle calls;
-  // 4 000 pairs at n = 4 096 (well under a second), fewer for long strings or wide bands, none when
-  // too few would fit (then intervals use the rigorous bound). The error is dominated by the
-  // Bin(n, p̃) flip count whatever the distance, so one stratum (a pooled table).
-  const samples = calibrationSamples(2 ** 27, 2 * n + 4 * band * band, 4000)
+  // 8 000 pairs at n = 4 096 (about half a second; 4 000 per edit pattern, so a coverage is known to
+  // ±0.35 points), fewer for long strings or wide bands, none when too few would fit (then intervals
+  // use the rigorous bound). The error is dominated by the Bin(n, p̃) flip count whatever the
+  // distance, so one stratum, with a table per edit pattern (alternating pairs: isolated
+  // substitutions, local edits).
+  const samples = calibrationSamples(2 ** 28, 2 * n + 4 * band * band, 8000)
   const rng = syntheticRng(`${NOISY_BITS_CALIBRATION_SEED}/${n}/${k}/${pTilde}`)
-  const belt = new BeltBuilder(k, 1)
+  const belt = new BeltBuilder(k, 1, 2)
   const noisy = new Uint32Array(wordsFor(n))
   let sum = 0
   let sum2 = 0
   let finished = 0
   for (let s = 0; s < samples; s++) {
     const a = syntheticString(n, rng)
-    const b = plantEdits(a, n, s % (k + 1), rng, s % 2 === 0)
+    const isolated = s % 2 === 0
+    const pattern = isolated ? ISOLATED_PATTERN : LOCAL_PATTERN
+    const b = plantEdits(a, n, s % (k + 1), rng, isolated ? 'isolated' : 'local')
     const truth = editDistanceLV(a, n, b, n, k)
     if (truth === null) throw new Error('calibration: planted edits exceeded their budget')
     noisy.set(a)
     simulateFlips(noisy, 0, n, pTilde, rng)
     const observed = editDistanceLV(noisy, n, b, n, band)
     if (observed === null) {
-      belt.addOverflow(truth)
+      belt.addOverflow(truth, pattern)
     } else {
-      belt.add(truth, observed - truth)
+      belt.add(truth, observed - truth, pattern)
       const e = observed - n * pTilde - truth
       sum += e
       sum2 += e * e
@@ -193,7 +209,11 @@ export const noisyBits: SketchMechanism = {
     const band = noisyBitsBand(n, k, pTilde)
     const bias = n * pTilde
     const level = 1 - intervalAlpha(options)
-    const belt = prepareBelt(readBelt(calibration.belt), k, n, level)
+    // The estimate is S − n·p̃: the belt's centre, so its intervals contain the estimate.
+    const belt = prepareBelt(readBelt(calibration.belt), k, n, level, bias)
+    // The public uniform of each record for the randomized belt (record ordinal = offset / words).
+    const wordsPerRecord = wordsFor(n)
+    const uniform = beltUniforms(`noisy-bits|${n}|${k}|${plan.epsilonMicro}|${plan.unitBits}|${pTilde}`, query, n)
     // Rigorous fallback: |ED(Ã,B) − ED(A,B)| ≤ H ≤ h with probability ≥ level.
     const h = binomialUpperBound(n, pTilde, 1 - level)
     const clip = (x: number): number => (x < 0 ? 0 : x > n ? n : x)
@@ -206,12 +226,13 @@ export const noisyBits: SketchMechanism = {
       if (observed === null) {
         return { estimate: Math.min(k + 1, n), ciLow: Math.min(k + 1, n), ciHigh: n, status: 'above_k' }
       }
-      const interval = belt === null ? null : beltInterval(belt, observed)
+      const interval = belt === null ? null : beltInterval(belt, observed, uniform(Math.floor(offset / wordsPerRecord)))
       return {
         estimate: clip(observed - bias),
         ciLow: clip(interval === null ? observed - h : interval[0]),
         ciHigh: clip(interval === null ? observed + h : interval[1]),
         status: 'ok',
+        unbiased: observed - bias,
       }
     }
   },
