@@ -55,26 +55,36 @@ const sketch: LoadedSketch = {
 const options = { confidence: 0.95, simultaneousM: null }
 const queries = Array.from({ length: 32 }, () => randomBits(n, next))
 
-function time(fn: () => unknown, reps: number): number {
-  fn() // warm-up
-  const s = performance.now()
-  for (let i = 0; i < reps; i++) fn()
-  return (performance.now() - s) / reps
-}
-async function timeAsync(fn: () => Promise<unknown>, reps: number): Promise<number> {
-  await fn()
-  const s = performance.now()
-  for (let i = 0; i < reps; i++) await fn()
-  return (performance.now() - s) / reps
+/**
+ * Median ms of each measurement, taken in alternation (a, b, a, b, ...) after warm-ups: on a shared
+ * VM memory bandwidth drifts by tens of percent between seconds, and alternating puts both sides of
+ * a ratio under the same drift. Medians, because single slow rounds (another tenant) are common.
+ */
+async function alternate(fns: Array<() => unknown>, reps: number, warmups = 10): Promise<number[]> {
+  for (let i = 0; i < warmups; i++) for (const fn of fns) await fn()
+  const times = fns.map(() => [] as number[])
+  for (let i = 0; i < reps; i++) {
+    for (let f = 0; f < fns.length; f++) {
+      const s = performance.now()
+      await fns[f]()
+      times[f].push(performance.now() - s)
+    }
+  }
+  return times.map((xs) => xs.sort((x, y) => x - y)[xs.length >> 1])
 }
 
-const single = time(() => scanInline({ sketch, queries: [queries[0]], options, top: 100 }), 10)
 const threads = availableParallelism()
 const pool = new ScanPool(threads)
-const pooled = await timeAsync(() => Promise.resolve(pool.scan({ sketch, queries: [queries[0]], options, top: 100 })), 10)
-const batchInline = time(() => scanInline({ sketch, queries, options, top: 100 }), 3) / queries.length
-const singles32 = time(() => queries.forEach((q) => scanInline({ sketch, queries: [q], options, top: 100 })), 2) / queries.length
-const batchPool = (await timeAsync(() => Promise.resolve(pool.scan({ sketch, queries, options, top: 100 })), 3)) / queries.length
+const one = (q: Uint32Array) => ({ sketch, queries: [q], options, top: 100 })
+const [single, pooled] = await alternate([() => scanInline(one(queries[0])), () => pool.scan(one(queries[0]))], 60)
+const [batchAll, singlesAll, batchPoolAll] = await alternate(
+  [() => scanInline({ sketch, queries, options, top: 100 }), () => queries.forEach((q) => scanInline(one(q))), () => pool.scan({ sketch, queries, options, top: 100 })],
+  9,
+  2,
+)
+const batchInline = batchAll / queries.length
+const singles32 = singlesAll / queries.length
+const batchPool = batchPoolAll / queries.length
 await pool.close()
 
 const sketchBytes = data.byteLength
@@ -85,6 +95,8 @@ console.log(`## Scan (parity, m = ${m.toLocaleString('en')}, n = ${n}, k = ${k})
 Machine: ${cpus()[0].model}, ${cpus().length} cores, Node ${process.version}. Command: \`npm run bench -- scan\`.
 Sketch: M = ${plan.params.cells}, L = ${plan.params.repetitions}, ${plan.wordsPerRecord * 4} bytes per record; top = 100.
 
+Times are medians of alternated runs (60 single queries each way after 10 warm-ups; 9 batches).
+
 | measure | value |
 |---|---|
 | build, one core | ${Math.round(m / (buildMs / 1000)).toLocaleString('en')} records/s |
@@ -92,7 +104,8 @@ Sketch: M = ${plan.params.cells}, L = ${plan.params.repetitions}, ${plan.wordsPe
 | one query, pool of ${threads} workers | ${fmt(pooled)} ms — speed-up ${fmt(single / pooled)}× (target ≥ 1.7× on two cores) |
 | batch of 32, one core | ${fmt(batchInline)} ms per query |
 | 32 single queries, one core | ${fmt(singles32)} ms per query — batch ${fmt(singles32 / batchInline)}× fewer ms per query (target ≥ 3×) |
-| batch of 32, pool | ${fmt(batchPool)} ms per query |
+| batch of 32, pool | ${fmt(batchPool)} ms per query — speed-up ${fmt(batchInline / batchPool)}× over one core |
+| memory read by one inline query | ${(sketchBytes / 1e9 / (single / 1000)).toFixed(1)} GB/s |
 | sketch bytes held | ${(sketchBytes / 1e6).toFixed(1)} MB (${(sketchBytes / m).toFixed(0)} B/record) |
 | RSS growth while holding it | ${(rssDelta / 1e6).toFixed(1)} MB — ${fmt(rssDelta / sketchBytes)}× the sketch bytes (target ≤ 1.3×) |
 `)
