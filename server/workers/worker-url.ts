@@ -7,7 +7,7 @@
 const fromSources = import.meta.url.endsWith('.ts')
 
 export interface WorkerStart {
-  /** The file the Worker (or piscina) loads. */
+  /** The file the Worker loads. */
   url: URL
   /** The environment for the worker thread (undefined = share the parent's). */
   env: Record<string, string | undefined> | undefined

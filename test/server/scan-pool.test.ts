@@ -65,6 +65,31 @@ t.test('worker pool scans give exactly the single-thread results', async (t) => 
   )
 })
 
+t.test('the pool is first in, first out: queued queries finish in the order they came, and a failing task fails only its query', async (t) => {
+  const pool = new ScanPool(1, 1000)
+  t.teardown(() => pool.close())
+  const m = 40_000
+  const plan = parity.plan({ n: 128, k: 8, epsilonMicro: 4_000_000, unitBits: 1, options: { cells: 128 } }, 'fifo')
+  const data = new Uint32Array(new SharedArrayBuffer(m * plan.wordsPerRecord * 4))
+  const rng = new SeededNoiseSource('fifo')
+  for (let i = 0; i < data.length; i++) data[i] = rng.nextUint32()
+  const sketch = { id: 'fifo', datasetId: 0, metric: 'hamming' as const, mechanism: 'parity' as const, plan, pTilde: 0.1, epsilonMicro: plan.epsilonMicro, calibration: {}, recordCount: m, data, memory: null, readyAt: '' }
+  const req = { sketch, queries: [new Uint32Array(4)], options: { confidence: 0.95, simultaneousM: null }, top: 5 }
+  const order: number[] = []
+  const runs = Array.from({ length: 12 }, (_, i) => pool.scan(req).then(() => order.push(i)))
+  t.equal(pool.queueSize, 11, 'one task runs, eleven wait')
+  await Promise.all(runs)
+  t.same(order, Array.from({ length: 12 }, (_, i) => i), 'completed in submission order')
+  t.equal(pool.queueSize, 0)
+
+  const broken = { ...req, sketch: { ...sketch, plan: { ...plan, params: { ...plan.params, cells: 3 } } } }
+  const [bad, good] = await Promise.allSettled([pool.scan(broken), pool.scan(req)])
+  t.equal(bad.status, 'rejected', 'a task that throws in the worker rejects its query')
+  t.match(bad.status === 'rejected' ? String(bad.reason) : '', /cells/, 'with the worker\'s reason')
+  t.equal(good.status, 'fulfilled', 'the next query is answered')
+  t.same(await pool.scan(req), scanInline(req), 'and the pool still gives the inline answer')
+})
+
 t.test('scan workers run below the priority of the main thread (Linux), so the event loop comes first', { skip: process.platform !== 'linux' && 'per-thread nice values are a Linux feature' }, async (t) => {
   const niceOf = (tid: string) => Number(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ')[16])
   const before = new Set(readdirSync('/proc/self/task'))
