@@ -76,7 +76,7 @@ t.test('the pool is first in, first out: queued queries finish in the order they
   const sketch = { id: 'fifo', datasetId: 0, metric: 'hamming' as const, mechanism: 'parity' as const, plan, pTilde: 0.1, epsilonMicro: plan.epsilonMicro, calibration: {}, recordCount: m, data, memory: null, readyAt: '' }
   const req = { sketch, queries: [new Uint32Array(4)], options: { confidence: 0.95, simultaneousM: null }, top: 5 }
   const order: number[] = []
-  const runs = Array.from({ length: 12 }, (_, i) => pool.scan(req).then(() => order.push(i)))
+  const runs = Array.from({ length: 12 }, (_, i) => Promise.resolve(pool.scan(req)).then(() => order.push(i)))
   t.equal(pool.queueSize, 11, 'one task runs, eleven wait')
   await Promise.all(runs)
   t.same(order, Array.from({ length: 12 }, (_, i) => i), 'completed in submission order')
