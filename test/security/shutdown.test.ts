@@ -62,18 +62,20 @@ t.test('SIGTERM during in-flight queries and a build', async (t) => {
   const M = 40_000
   await must(s, 'POST', '/v1/datasets', { json: { name: 'big', bits: N, epsilonBudget: 100, retainRaw: true } }, 201)
   await must(s, 'POST', '/v1/datasets/big/records', { body: randomBytes((M * N) / 8), headers: { 'content-type': 'application/octet-stream', 'record-bits': String(N) } }, 201)
-  const ready = await must<SketchView>(s, 'POST', '/v1/datasets/big/sketches', { json: { metric: 'hamming', epsilon: 5, k: 256 } }, 202)
+  // pl07 scans each record in JavaScript (tens of ms for 40 000 records), so queries are still in
+  // flight when the signal comes; parity's kernels would answer all twelve before it
+  const ready = await must<SketchView>(s, 'POST', '/v1/datasets/big/sketches', { json: { metric: 'hamming', mechanism: 'pl07', epsilon: 5, k: 64 } }, 202)
   for (;;) {
     const v = await must<SketchView>(s, 'GET', `/v1/datasets/big/sketches/${ready.id}`, {}, 200)
     if (v.status === 'ready') break
     if (v.status === 'failed') throw new Error(v.error ?? 'failed')
     await sleep(50)
   }
-  const query = { metric: 'hamming', query: '0'.repeat(N), top: 5 }
+  const query = { metric: 'hamming', query: '0'.repeat(N), top: 5, sketch: ready.id }
   await must(s, 'POST', '/v1/datasets/big/query', { json: query }, 200) // starts the scan workers
 
-  // a build in progress
-  const job = await must<SketchView>(s, 'POST', '/v1/datasets/big/sketches', { json: { metric: 'hamming', mechanism: 'pl07', epsilon: 3, k: 64 } }, 202)
+  // a build in progress (the paper's cell constant 72e makes it take seconds)
+  const job = await must<SketchView>(s, 'POST', '/v1/datasets/big/sketches', { json: { metric: 'hamming', mechanism: 'pl07', epsilon: 3, k: 256, options: { c: 72 * Math.E } } }, 202)
   for (;;) {
     const v = await must<SketchView>(s, 'GET', `/v1/datasets/big/sketches/${job.id}`, {}, 200)
     if (v.status === 'building' && v.progress > 0) break
@@ -86,7 +88,7 @@ t.test('SIGTERM during in-flight queries and a build', async (t) => {
   const agent = new Agent({ keepAlive: true, maxSockets: Infinity })
   const QUERIES = 12
   const outcomes = Array.from({ length: QUERIES }, (_, i) =>
-    post(s, agent, '/v1/datasets/big/query', i % 6 === 0 ? { ...query, mechanism: 'geometric', epsilon: 1 } : query),
+    post(s, agent, '/v1/datasets/big/query', i % 6 === 0 ? { metric: 'hamming', query: query.query, top: 5, mechanism: 'geometric', epsilon: 1 } : query),
   )
   const deadline = Date.now() + 20_000
   while (incomingQueries(s) - before < QUERIES) {
