@@ -87,6 +87,28 @@ const singles32 = singlesAll / queries.length
 const batchPool = batchPoolAll / queries.length
 await pool.close()
 
+/** Queries per second with `concurrency` queries always waiting (a closed loop, as a busy server sees). */
+async function throughput(threads: number, concurrency: number, ms: number): Promise<number> {
+  const p = new ScanPool(threads)
+  for (let i = 0; i < 20; i++) await p.scan(one(queries[i % queries.length]))
+  let done = 0
+  const end = performance.now() + ms
+  const start = performance.now()
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, c) => {
+      for (let i = c; performance.now() < end; i += concurrency) {
+        await p.scan(one(queries[i % queries.length]))
+        done++
+      }
+    }),
+  )
+  const rate = done / ((performance.now() - start) / 1000)
+  await p.close()
+  return rate
+}
+const qpsOne = await throughput(1, 16, 4000)
+const qpsAll = await throughput(threads, 16, 4000)
+
 const sketchBytes = data.byteLength
 const rssDelta = rssAfter - rssBefore
 const fmt = (x: number) => x.toFixed(2)
@@ -102,6 +124,7 @@ Times are medians of alternated runs (60 single queries each way after 10 warm-u
 | build, one core | ${Math.round(m / (buildMs / 1000)).toLocaleString('en')} records/s |
 | one query, one core (inline) | ${fmt(single)} ms (${Math.round(m / (single / 1000)).toLocaleString('en')} records/s) |
 | one query, pool of ${threads} workers | ${fmt(pooled)} ms — speed-up ${fmt(single / pooled)}× (target ≥ 1.7× on two cores) |
+| 16 concurrent queries (closed loop, 4 s): 1 worker vs ${threads} | ${qpsOne.toFixed(0)} vs ${qpsAll.toFixed(0)} queries/s — ${fmt(qpsAll / qpsOne)}× |
 | batch of 32, one core | ${fmt(batchInline)} ms per query |
 | 32 single queries, one core | ${fmt(singles32)} ms per query — batch ${fmt(singles32 / batchInline)}× fewer ms per query (target ≥ 3×) |
 | batch of 32, pool | ${fmt(batchPool)} ms per query — speed-up ${fmt(batchInline / batchPool)}× over one core |
