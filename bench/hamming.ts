@@ -87,14 +87,20 @@ function median(xs: number[]): number {
 }
 
 /**
- * Wall-clock median and minimum over REPEATS scans after a warm-up, and the median CPU time of this
+ * Wall-clock median and minimum over at least REPEATS scans (and half a second) after a warm-up, and the median CPU time of this
  * process per scan (user + system): on a shared machine the CPU time is the fairer one-core cost.
  */
 function timeScans(scan: () => void): { median: number; min: number; cpu: number } {
-  scan() // warm-up (JIT, caches)
+  // Warm-up: the JIT optimises the scan's code only after it has run a few times, and a scan of a
+  // small sketch takes a fraction of a millisecond, so warm up by count and by time.
+  const warmUntil = performance.now() + 300
+  for (let i = 0; i < 20 && (i === 0 || performance.now() < warmUntil); i++) scan()
+  // At least REPEATS scans and at least half a second of them (at most 400): sub-millisecond
+  // scans need many samples for a stable median.
   const times: number[] = []
   const cpuTimes: number[] = []
-  for (let i = 0; i < REPEATS; i++) {
+  const until = performance.now() + 500
+  while (times.length < REPEATS || (performance.now() < until && times.length < 400)) {
     const c0 = process.cpuUsage()
     const t0 = performance.now()
     scan()
@@ -276,7 +282,7 @@ const cpu = cpus()
 const report = `# Hamming benchmark: exact scan vs parity vs pl07
 
 Machine: ${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} logical CPUs, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}, one thread.
-Load average at the start / end of the run: ${startLoad} / ${loadavg().map((x) => x.toFixed(2)).join(', ')} (other processes share the machine;\ntimings are over ${REPEATS} scans after a warm-up; CPU ms is this process's user + system time per scan).
+Load average at the start / end of the run: ${startLoad} / ${loadavg().map((x) => x.toFixed(2)).join(', ')} (other processes share the machine;\ntimings are medians over at least ${REPEATS} scans and half a second of them, after a warm-up of up to 20 scans; CPU ms is this process's user + system time per scan, coarse for sub-millisecond scans).
 Command: \`npx tsx bench/hamming.ts${quick ? ' --quick' : ''}\` (total ${((performance.now() - started) / 1000).toFixed(0)} s).
 
 Data: per configuration one random query and m records at planted Hamming distances r mod (k + 1) (evenly spread over 0..k),

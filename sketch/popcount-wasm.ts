@@ -167,10 +167,15 @@ interface WasmApi {
   Memory: new (descriptor: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory
 }
 
-/** The runtime's WebAssembly when it validates the SIMD kernels, else null. */
+let api: WasmApi | null | undefined
+
+/** The runtime's WebAssembly when it validates the SIMD kernels, else null (checked once). */
 export function wasmApi(): WasmApi | null {
-  const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly
-  return wasm !== undefined && wasm.validate(MODULE_BYTES) ? wasm : null
+  if (api === undefined) {
+    const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly
+    api = wasm !== undefined && wasm.validate(MODULE_BYTES) ? wasm : null
+  }
+  return api
 }
 
 /** Compiled modules by (memory kind, record length or "generic"): compiling is the slow part. */
