@@ -51,6 +51,7 @@
 import seedrandom from 'seedrandom'
 import type { Calibration } from './mechanism.js'
 import { getBit, randomBits, wordsFor } from './bits.js'
+import { fmix32 } from './hash-tables.js'
 
 /** Deterministic generator for calibration and synthetic data (never for privacy noise). */
 export interface SyntheticRng {
@@ -542,15 +543,6 @@ export function beltMass(belt: PreparedBelt, truths: number[], pattern?: number)
   return sum / truths.length
 }
 
-/** murmur3's 32-bit finaliser: a bijection on 32-bit words with full avalanche. */
-function mix32(h: number): number {
-  h ^= h >>> 16
-  h = Math.imul(h, 0x85ebca6b)
-  h ^= h >>> 13
-  h = Math.imul(h, 0xc2b2ae35)
-  h ^= h >>> 16
-  return h >>> 0
-}
 
 /**
  * The public uniforms U of the randomized belt for one query: U(ordinal) ∈ [0, 1) is a hash of
@@ -564,15 +556,15 @@ export function beltUniforms(label: string, query: Uint32Array, n: number): (ord
   let h1 = 0x811c9dc5
   let h2 = 0x6a09e667
   for (let q = 0; q < label.length; q++) {
-    h1 = mix32(h1 ^ label.charCodeAt(q))
-    h2 = mix32(Math.imul(h2, 0x9e3779b1) ^ label.charCodeAt(q))
+    h1 = fmix32(h1 ^ label.charCodeAt(q))
+    h2 = fmix32(Math.imul(h2, 0x9e3779b1) ^ label.charCodeAt(q))
   }
   const words = wordsFor(n)
   for (let w = 0; w < words; w++) {
     // Padding bits past n are not part of the query.
     const word = w === words - 1 && (n & 31) !== 0 ? query[w] & (-1 << (32 - (n & 31))) : query[w]
-    h1 = mix32(h1 ^ word)
-    h2 = mix32(Math.imul(h2 ^ word, 0x9e3779b1) ^ 0x5bd1e995)
+    h1 = fmix32(h1 ^ word)
+    h2 = fmix32(Math.imul(h2 ^ word, 0x9e3779b1) ^ 0x5bd1e995)
   }
-  return (ordinal: number) => mix32(mix32(h1 ^ ordinal) ^ h2) / 2 ** 32
+  return (ordinal: number) => fmix32(fmix32(h1 ^ ordinal) ^ h2) / 2 ** 32
 }

@@ -84,6 +84,16 @@ export function sketchSetBits(
   }
 }
 
+/** murmur3's 32-bit finaliser: a bijection on 32-bit words with full avalanche (public hashing only). */
+export function fmix32(h: number): number {
+  h ^= h >>> 16
+  h = Math.imul(h, 0x85ebca6b)
+  h ^= h >>> 13
+  h = Math.imul(h, 0xc2b2ae35)
+  h ^= h >>> 16
+  return h >>> 0
+}
+
 /** Small most-recently-used cache for expanded tables (several sketches may share a process). */
 export class TableCache<V> {
   readonly #limit: number

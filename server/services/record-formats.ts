@@ -38,6 +38,7 @@
  */
 import { Buffer, isUtf8 } from 'node:buffer'
 import { BitParseError, bytesFor, checkPackedBytes, parseBits, type Encoding } from '../../sketch/bits.js'
+import { fmix32 } from '../../sketch/hash-tables.js'
 
 export type LoadFormat = 'text' | 'csv' | 'ndjson' | 'packed' | 'clkhash'
 
@@ -314,14 +315,6 @@ const LANE_C1 = [0xcc9e2d51, 0x85ebca77, 0x27d4eb2f]
 const LANE_C2 = [0x1b873593, 0xc2b2ae3d, 0x165667b1]
 const LANE_SEED = [0x9747b28c, 0x3c6ef372, 0xa54ff53a]
 
-function fmix32(h: number): number {
-  h ^= h >>> 16
-  h = Math.imul(h, 0x85ebca6b)
-  h ^= h >>> 13
-  h = Math.imul(h, 0xc2b2ae35)
-  h ^= h >>> 16
-  return h >>> 0
-}
 
 /**
  * Set of id fingerprints → first line: linear probing over 4-word slots (three hash words and the

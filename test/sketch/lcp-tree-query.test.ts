@@ -18,26 +18,13 @@ import {
   lcpTreeOracle,
 } from '../../sketch/lcp-tree.js'
 import type { LcpTreeLayout } from '../../sketch/lcp-tree.js'
+import { nibbleTableOf } from '../support/lcp-tree-reference.js'
 import { seededProperty } from '../support/property.js'
 import type { DataRng } from '../support/planted-edits.js'
 import { dataRng, randomString, withPlantedEdits } from '../support/planted-edits.js'
 
 const property = seededProperty(0x1c9)
 
-/** Nibble table as built inside the mechanism, from the public cellOf table (test reimplementation). */
-function nibbleTable(cellOf: Uint8Array): Uint32Array {
-  const n = cellOf.length
-  const groups = Math.ceil(n / 4)
-  const out = new Uint32Array(groups * 16)
-  for (let g = 0; g < groups; g++) {
-    for (let v = 0; v < 16; v++) {
-      let acc = 0
-      for (let q = 0; q < 4; q++) if (4 * g + q < n && ((v >>> (3 - q)) & 1) === 1) acc ^= 0x80000000 >>> cellOf[4 * g + q]
-      out[g * 16 + v] = acc
-    }
-  }
-  return out
-}
 
 /** Flips each stored cell (n raw cells, then 32 per parity word) independently with probability p. */
 function flipCells(layout: LcpTreeLayout, sketch: Uint32Array, offset: number, p: number, rng: DataRng): void {
@@ -131,7 +118,7 @@ function check(c: Case, lceCalls: number): { mismatches: string[]; treeTests: nu
   const rng = dataRng(`lcp-query/${seed}`)
   const layout = lcpTreeLayout(n)
   const cellOf = lcpTreeCellOf(n, seed)
-  const nibble = nibbleTable(cellOf)
+  const nibble = nibbleTableOf(cellOf)
   const query = randomString(n, rng)
   // Garbage in the query's padding bits: no path may read them.
   if ((n & 31) !== 0) query[query.length - 1] |= 0xffffffff >>> (n & 31)

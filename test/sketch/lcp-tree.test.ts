@@ -12,6 +12,7 @@ import {
   lcpTreeReliableEpsilon,
 } from '../../sketch/lcp-tree.js'
 import { flipProbability } from '../../privacy/randomized-response.js'
+import { nibbleTableOf } from '../support/lcp-tree-reference.js'
 import { SeededNoiseSource } from '../support/seeded-noise.js'
 import { accuracyRun } from '../support/edit-accuracy.js'
 import { dataRng, randomString, withPlantedEdits } from '../support/planted-edits.js'
@@ -24,17 +25,7 @@ const UNRELATED = 40
 
 /** Nibble table as built inside the mechanism, from the public cellOf table (test reimplementation). */
 function nibbleTable(n: number, seed: string): Uint32Array {
-  const cellOf = lcpTreeCellOf(n, seed)
-  const groups = Math.ceil(n / 4)
-  const out = new Uint32Array(groups * 16)
-  for (let g = 0; g < groups; g++) {
-    for (let v = 0; v < 16; v++) {
-      let acc = 0
-      for (let q = 0; q < 4; q++) if (4 * g + q < n && ((v >>> (3 - q)) & 1) === 1) acc ^= 0x80000000 >>> cellOf[4 * g + q]
-      out[g * 16 + v] = acc
-    }
-  }
-  return out
+  return nibbleTableOf(lcpTreeCellOf(n, seed))
 }
 
 t.test('layout and plan: levels, Δ, words per record, reliability threshold', async (t) => {
