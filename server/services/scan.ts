@@ -122,9 +122,12 @@ class HitHeap {
     }
   }
 
-  /** The kept hits, ascending; empties the heap (pops the worst into the last free slot). */
+  /** The kept hits, ascending by (estimate, ordinal). */
   sorted(): TopHits {
     const count = this.size
+    const order = new Int32Array(count)
+    for (let i = 0; i < count; i++) order[i] = i
+    order.sort((a, b) => this.est[a] - this.est[b] || this.ord[a] - this.ord[b])
     const out: TopHits = {
       ordinals: new Int32Array(count),
       estimate: new Float64Array(count),
@@ -133,12 +136,9 @@ class HitHeap {
       status: new Uint8Array(count),
       unbiased: new Float64Array(count),
     }
-    for (let i = count - 1; i >= 0; i--) {
-      out.ordinals[i] = this.ord[0]; out.estimate[i] = this.est[0]; out.ciLow[i] = this.lo[0]; out.ciHigh[i] = this.hi[0]; out.status[i] = this.st[0]; out.unbiased[i] = this.ub[0]
-      this.size--
-      if (this.size === 0) break
-      this.#swap(0, this.size)
-      this.#siftDown(0)
+    for (let i = 0; i < count; i++) {
+      const j = order[i]
+      out.ordinals[i] = this.ord[j]; out.estimate[i] = this.est[j]; out.ciLow[i] = this.lo[j]; out.ciHigh[i] = this.hi[j]; out.status[i] = this.st[j]; out.unbiased[i] = this.ub[j]
     }
     return out
   }
