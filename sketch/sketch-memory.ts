@@ -16,6 +16,8 @@
  * ends, so the pool's threads and the main thread never write over each other's scratch. When no
  * slot is free or the scan's scratch does not fit one (a very large batch of long sketches), the
  * scan uses its thread's private kernel memory and copies blocks, as before: slower, same results.
+ * (A slot held by a thread that dies mid-scan stays taken; after SLOTS such crashes that sketch is
+ * scanned by copying until it is loaded again. Scans release their slot in a finally block.)
  *
  * The memory is sized once (initial = maximum, never grown). Wasm32 addresses 4 GiB: larger sketches
  * (and runtimes without WebAssembly SIMD) get a plain SharedArrayBuffer and the copying scan.
