@@ -29,7 +29,7 @@ export function createServices(ctx: ServiceContext): Services {
     queries.forgetDataset(d.id)
   })
   const pool = ctx.config.workers > 0 ? new ScanPool(ctx.config.workers, ctx.config.scanQueue) : null
-  if (pool) queries.useScanner(pool.scan, () => pool.queueSize)
+  if (pool) queries.useScanner(pool.scan, () => pool.queueSize, pool.exact)
   const close = async () => {
     await sketches.close()
     await pool?.close()

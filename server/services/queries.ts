@@ -9,16 +9,14 @@ import type { Dataset } from '../../db/datasets.js'
 import { epsilonFromMicro } from '../../privacy/epsilon.js'
 import { geometricRelease } from '../../privacy/geometric.js'
 import { bytesToWords, wordsFor } from '../../sketch/bits.js'
-import { editDistanceScan } from '../../sketch/edit-exact.js'
-import { bestXorPopcountScan } from '../../sketch/popcount-wasm.js'
 import type { EstimateStatus, Metric } from '../../sketch/mechanism.js'
 import { ProblemError, conflict } from '../errors.js'
 import type { BudgetService } from './budget.js'
 import type { ServiceContext } from './context.js'
 import { canAccess, type Principal } from './principal.js'
 import { privacyReport, type PrivacyReport } from './privacy-report.js'
-import { statusCodes, type TopHits } from './scan.js'
-import { scanInline } from './scan-pool.js'
+import { exactDistances, statusCodes, type TopHits } from './scan.js'
+import { type ExactScanner, scanInline } from './scan-pool.js'
 import type { LoadedSketch } from './sketch-registry.js'
 import type { SketchService } from './sketches.js'
 
@@ -90,6 +88,7 @@ export class QueryService {
   readonly #sketches: SketchService
   readonly #raw = new Map<number, RawCache>()
   #scanner: SketchScanner = scanInline
+  #exact: ExactScanner = exactDistances
 
   constructor(ctx: ServiceContext, budget: BudgetService, sketches: SketchService) {
     this.#ctx = ctx
@@ -105,9 +104,10 @@ export class QueryService {
     this.#onScan = listener
   }
 
-  useScanner(scanner: SketchScanner, queueDepth: () => number = () => 0): void {
+  useScanner(scanner: SketchScanner, queueDepth: () => number = () => 0, exact: ExactScanner = exactDistances): void {
     this.#scanner = scanner
     this.#queueDepth = queueDepth
+    this.#exact = exact
   }
 
   /** Scan tasks waiting for a worker. */
@@ -124,7 +124,7 @@ export class QueryService {
     if (!dataset.metrics.includes(req.metric)) {
       throw new ProblemError(400, 'validation-error', `dataset "${dataset.name}" does not allow metric "${req.metric}"`)
     }
-    return (req.mechanism === 'geometric' ? this.#geometric(principal, dataset, [req]) : await this.#sketch(dataset, [req]))[0]
+    return (req.mechanism === 'geometric' ? await this.#geometric(principal, dataset, [req]) : await this.#sketch(dataset, [req]))[0]
   }
 
   /** Many query strings sharing the same options. Geometric batches are charged once, in total, up front. */
@@ -188,7 +188,7 @@ export class QueryService {
     })
   }
 
-  #geometric(principal: Principal, dataset: Dataset, reqs: QueryRequest[]): QueryResponse[] {
+  async #geometric(principal: Principal, dataset: Dataset, reqs: QueryRequest[]): Promise<QueryResponse[]> {
     const first = reqs[0]
     if (first.epsilonMicro === undefined) throw new ProblemError(400, 'validation-error', 'the geometric mechanism needs epsilon (charged per query)')
     if (first.epsilonMicro > this.#ctx.config.maxEpsilonMicro) {
@@ -213,14 +213,13 @@ export class QueryService {
       details: { mechanism: 'geometric', metric: first.metric, queries: reqs.length, epsilonPerQuery: epsilonFromMicro(perQuery), records: count, ...(first.metric === 'edit' ? { k } : {}) },
     })
     const raw = this.#rawWords(dataset, count)
-    const wpr = wordsFor(dataset.bits)
     const fresh = this.#ctx.datasets.findById(dataset.id) ?? dataset
-    return reqs.map((req) => {
-      const query = toWords(req.query, dataset.bits)
-      const exact =
-        req.metric === 'hamming'
-          ? hammingScan(raw.data, count, wpr, query)
-          : editDistanceScan(raw.data, count, wpr, dataset.bits, query, k)
+    // Exact distances in the worker pool (the event loop stays free); noise here, after the debit.
+    const exacts = await Promise.all(
+      reqs.map((req) => this.#exact({ metric: req.metric, data: raw.data, n: dataset.bits, k, query: toWords(req.query, dataset.bits), from: 0, to: count })),
+    )
+    return reqs.map((req, r) => {
+      const exact = exacts[r]
       const released = geometricRelease(
         this.#ctx.noise,
         exact,
@@ -260,7 +259,8 @@ export class QueryService {
     const cached = this.#raw.get(dataset.id)
     if (cached && cached.count === count) return cached
     const wpr = wordsFor(dataset.bits)
-    const data = new Uint32Array(count * wpr)
+    // shared, so the scan workers read it without a copy
+    const data = new Uint32Array(new SharedArrayBuffer(count * wpr * 4))
     for (const r of this.#ctx.datasets.rawRecords(dataset.id, 0, count)) {
       if (r.bits === null) throw conflict(`dataset "${dataset.name}" no longer stores raw bits`)
       bytesToWords(r.bits, dataset.bits, data, r.ordinal * wpr)
@@ -270,8 +270,6 @@ export class QueryService {
     return entry
   }
 }
-
-const hammingScan = bestXorPopcountScan()
 
 function toWords(bytes: Uint8Array, n: number): Uint32Array {
   return bytesToWords(bytes, n, new Uint32Array(wordsFor(n)), 0)

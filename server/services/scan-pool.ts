@@ -1,18 +1,24 @@
 /**
- * The worker pool for sketch scans (node:worker_threads). A query is split into one record range per
- * thread, scanned by the workers over the shared sketch memory, and the ranges' top lists are merged.
- * The queue in front of the pool is bounded: when it is full the query is refused with 503 and
- * Retry-After instead of waiting without bound.
+ * The worker pool for scans (node:worker_threads). A sketch query is split into one record range
+ * per thread, scanned by the workers over the shared sketch memory, and the ranges' top lists are
+ * merged; the geometric mechanism's exact distances are computed the same way, so neither blocks
+ * the event loop. The queue in front of the pool is bounded for sketch queries: when it is full the
+ * query is refused with 503 and Retry-After instead of waiting without bound.
  */
 import { Worker } from 'node:worker_threads'
 import { ProblemError } from '../errors.js'
 import { workerStart } from '../workers/worker-url.js'
-import type { ScanWorkerReply, ScanWorkerTask } from '../workers/scan-worker.js'
-import { mergeTop, scanTop, type TopHits } from './scan.js'
+import type { ScanWorkerReply, WorkerTask } from '../workers/scan-worker.js'
+import { exactDistances, mergeTop, scanTop, type ExactTask } from './scan.js'
 import type { ScanRequest, SketchScanner } from './queries.js'
 
 /** Ranges smaller than this are not worth a worker round trip. */
 const MIN_RANGE = 16_384
+/** The same for exact distances (edit distance costs microseconds a record, Hamming much less). */
+const MIN_EXACT_RANGE = 4096
+
+/** Exact distances (geometric mechanism) of raw records [from, to). */
+export type ExactScanner = (task: ExactTask) => Int32Array | Promise<Int32Array>
 
 export const scanInline: SketchScanner = (req: ScanRequest) =>
   scanTop({ ...scanFields(req), from: 0, to: req.sketch.recordCount })
@@ -33,8 +39,8 @@ function scanFields(req: ScanRequest) {
 }
 
 interface PendingTask {
-  task: ScanWorkerTask
-  resolve: (hits: TopHits[]) => void
+  task: WorkerTask
+  resolve: (reply: ScanWorkerReply) => void
   reject: (err: Error) => void
 }
 
@@ -77,16 +83,57 @@ export class ScanPool {
       throw new ProblemError(503, 'overloaded', 'too many queries are waiting for a scan worker; retry later', { retryAfter: 1 })
     }
     const { data, ...fields } = scanFields(req)
-    const tasks: Promise<TopHits[]>[] = []
+    const tasks: Promise<ScanWorkerReply>[] = []
     for (let p = 0; p < parts; p++) {
       const from = Math.floor((p * m) / parts)
       const to = Math.floor(((p + 1) * m) / parts)
-      const task: ScanWorkerTask = { ...fields, buffer: data.buffer as SharedArrayBuffer, byteOffset: data.byteOffset, words: data.length, from, to }
-      tasks.push(new Promise((resolve, reject) => this.#queue.push({ task, resolve, reject })))
+      tasks.push(this.#submit({ kind: 'sketch', ...fields, buffer: data.buffer as SharedArrayBuffer, byteOffset: data.byteOffset, words: data.length, from, to }))
     }
-    this.#dispatch()
-    const results = await Promise.all(tasks)
+    const results = (await Promise.all(tasks)).map((r) => {
+      if (!('hits' in r)) throw new Error('a scan worker answered a sketch scan without hits')
+      return r.hits
+    })
     return req.queries.map((_, q) => mergeTop(results.map((r) => r[q]), req.top))
+  }
+
+  /**
+   * Exact distances of the geometric mechanism, split over the threads. Never refused for a full
+   * queue: the query has been charged when this runs, so its answer must follow.
+   */
+  readonly exact: ExactScanner = async (task) => {
+    const m = task.to - task.from
+    const parts = Math.max(1, Math.min(this.#threads, Math.floor(m / MIN_EXACT_RANGE)))
+    if (!(task.data.buffer instanceof SharedArrayBuffer) || (parts === 1 && m < MIN_EXACT_RANGE)) return exactDistances(task)
+    const { data, ...fields } = task
+    const replies = await Promise.all(
+      Array.from({ length: parts }, (_, p) =>
+        this.#submit({
+          ...fields,
+          kind: 'exact',
+          buffer: data.buffer as SharedArrayBuffer,
+          byteOffset: data.byteOffset,
+          words: data.length,
+          from: task.from + Math.floor((p * m) / parts),
+          to: task.from + Math.floor(((p + 1) * m) / parts),
+        }),
+      ),
+    )
+    const out = new Int32Array(m)
+    let at = 0
+    for (const r of replies) {
+      if (!('distances' in r)) throw new Error('a scan worker answered an exact scan without distances')
+      const part = r.distances
+      out.set(part, at)
+      at += part.length
+    }
+    if (at !== m) throw new Error('a scan worker returned too few distances')
+    return out
+  }
+
+  #submit(task: WorkerTask): Promise<ScanWorkerReply> {
+    const done = new Promise<ScanWorkerReply>((resolve, reject) => this.#queue.push({ task, resolve, reject }))
+    this.#dispatch()
+    return done
   }
 
   /** Gives waiting tasks to idle threads, oldest first. */
@@ -106,8 +153,8 @@ export class ScanPool {
       const done = slot.running
       slot.running = null
       if (done !== null) {
-        if ('hits' in reply) done.resolve(reply.hits)
-        else done.reject(new Error(reply.error))
+        if ('error' in reply) done.reject(new Error(reply.error))
+        else done.resolve(reply)
       }
       this.#dispatch()
     })

@@ -10,8 +10,10 @@
  */
 import { type CountFilter, inPlaceCountFilter, newCountFilter } from '../../sketch/count-filter.js'
 import type { WasmMemory } from '../../sketch/popcount-wasm.js'
+import { editDistanceScan } from '../../sketch/edit-exact.js'
 import { getMechanism } from '../../sketch/mechanisms.js'
-import type { Calibration, Estimate, EstimateStatus, Plan, QueryOptions, RecordEstimator } from '../../sketch/mechanism.js'
+import { bestXorPopcountScan } from '../../sketch/popcount-wasm.js'
+import type { Calibration, Estimate, EstimateStatus, Metric, Plan, QueryOptions, RecordEstimator } from '../../sketch/mechanism.js'
 
 export const statusCodes: EstimateStatus[] = ['ok', 'saturated', 'above_k', 'unreliable']
 const statusIndex: Record<EstimateStatus, number> = { ok: 0, saturated: 1, above_k: 2, unreliable: 3 }
@@ -287,4 +289,28 @@ export function mergeTop(parts: TopHits[], top: number): TopHits {
     }
   }
   return heap.sorted()
+}
+
+/**
+ * Exact distances from one query to raw records [from, to) (the geometric mechanism's input, before
+ * its noise): Hamming by XOR-popcount, edit distance capped at k + 1. Run inline or by the workers.
+ */
+export interface ExactTask {
+  metric: Metric
+  /** Raw records, wordsFor(n) words each. */
+  data: Uint32Array
+  n: number
+  k: number
+  query: Uint32Array
+  from: number
+  to: number
+}
+
+const hammingScan = bestXorPopcountScan()
+
+export function exactDistances(task: ExactTask): Int32Array {
+  const wpr = (task.n + 31) >>> 5
+  const records = task.data.subarray(task.from * wpr, task.to * wpr)
+  const m = task.to - task.from
+  return task.metric === 'hamming' ? hammingScan(records, m, wpr, task.query) : editDistanceScan(records, m, wpr, task.n, task.query, task.k)
 }

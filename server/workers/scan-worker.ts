@@ -1,10 +1,11 @@
 /**
- * Worker thread for sketch scans (server/services/scan-pool.ts). The sketch arrives as its
- * SharedArrayBuffer (or the shared WebAssembly.Memory it lives in) without a copy per task; the reply
- * holds only the range's top hits, whose buffers are transferred, not copied.
+ * Worker thread for scans (server/services/scan-pool.ts): sketch scans, and the exact distances of
+ * the geometric mechanism. Sketches and raw records arrive as their SharedArrayBuffer (or the shared
+ * WebAssembly.Memory a sketch lives in) without a copy per task; the reply holds only the range's
+ * top hits or distances, whose buffers are transferred, not copied.
  */
 import { parentPort } from 'node:worker_threads'
-import { scanTop, type ScanTask, type TopHits } from '../services/scan.js'
+import { exactDistances, scanTop, type ExactTask, type ScanTask, type TopHits } from '../services/scan.js'
 import { lowerThisWorkerThread } from './priority.js'
 
 export interface ScanWorkerTask extends Omit<ScanTask, 'data' | 'queries'> {
@@ -14,7 +15,28 @@ export interface ScanWorkerTask extends Omit<ScanTask, 'data' | 'queries'> {
   queries: Uint32Array[]
 }
 
-export type ScanWorkerReply = { hits: TopHits[] } | { error: string }
+/** Exact distances for the geometric mechanism; the raw records arrive as their SharedArrayBuffer. */
+export interface ExactWorkerTask extends Omit<ExactTask, 'data'> {
+  kind: 'exact'
+  buffer: SharedArrayBuffer
+  byteOffset: number
+  words: number
+}
+
+export type WorkerTask = ({ kind: 'sketch' } & ScanWorkerTask) | ExactWorkerTask
+
+export type ScanWorkerReply = { hits: TopHits[] } | { distances: Int32Array } | { error: string }
+
+function run(task: WorkerTask): { reply: ScanWorkerReply; transfer: ArrayBuffer[] } {
+  if (task.kind === 'exact') {
+    const { buffer, byteOffset, words, ...rest } = task
+    const distances = exactDistances({ ...rest, data: new Uint32Array(buffer, byteOffset, words) })
+    return { reply: { distances }, transfer: [distances.buffer as ArrayBuffer] }
+  }
+  const hits = scan(task)
+  const transfer = hits.flatMap((h) => [h.ordinals.buffer, h.estimate.buffer, h.ciLow.buffer, h.ciHigh.buffer, h.status.buffer, h.unbiased.buffer] as ArrayBuffer[])
+  return { reply: { hits }, transfer }
+}
 
 export function scan(task: ScanWorkerTask): TopHits[] {
   const { buffer, byteOffset, words, ...rest } = task
@@ -26,16 +48,13 @@ export function scan(task: ScanWorkerTask): TopHits[] {
 if (parentPort !== null) {
   lowerThisWorkerThread()
   const port = parentPort
-  port.on('message', (task: ScanWorkerTask) => {
-    let reply: ScanWorkerReply
-    let transfer: ArrayBuffer[] = []
+  port.on('message', (task: WorkerTask) => {
+    let out: { reply: ScanWorkerReply; transfer: ArrayBuffer[] }
     try {
-      const hits = scan(task)
-      reply = { hits }
-      transfer = hits.flatMap((h) => [h.ordinals.buffer, h.estimate.buffer, h.ciLow.buffer, h.ciHigh.buffer, h.status.buffer, h.unbiased.buffer] as ArrayBuffer[])
+      out = run(task)
     } catch (err) {
-      reply = { error: err instanceof Error ? err.message : String(err) }
+      out = { reply: { error: err instanceof Error ? err.message : String(err) }, transfer: [] }
     }
-    port.postMessage(reply, transfer)
+    port.postMessage(out.reply, out.transfer)
   })
 }

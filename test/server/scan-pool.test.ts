@@ -4,6 +4,7 @@ import fc from 'fast-check'
 import { randomBits, wordsToBytes } from '../../sketch/bits.js'
 import { localOperator } from '../../server/services/principal.js'
 import { ScanPool, scanInline } from '../../server/services/scan-pool.js'
+import { exactDistances } from '../../server/services/scan.js'
 import type { ParsedRecord } from '../../server/services/record-formats.js'
 import { WORKER_NICE } from '../../server/workers/priority.js'
 import { parity } from '../../sketch/parity.js'
@@ -90,6 +91,54 @@ t.test('the pool is first in, first out: queued queries finish in the order they
   t.same(await pool.scan(req), scanInline(req), 'and the pool still gives the inline answer')
 })
 
+t.test('exact distances for the geometric mechanism: the pool gives the inline result, Hamming and edit', async (t) => {
+  const pool = new ScanPool(2)
+  t.teardown(() => pool.close())
+  const n = 200
+  const m = 9000
+  const wpr = Math.ceil(n / 32)
+  const rng = new SeededNoiseSource('exact')
+  const data = new Uint32Array(new SharedArrayBuffer(m * wpr * 4))
+  const query = randomBits(n, () => rng.nextUint32())
+  for (let r = 0; r < m; r++) {
+    // records near the query (0..40 substitutions), so edit distances below k occur
+    const bits = query.slice()
+    for (let j = r % 41; j > 0; j--) {
+      const p = rng.nextUint32() % n
+      bits[p >>> 5] ^= 1 << (31 - (p & 31))
+    }
+    data.set(bits, r * wpr)
+  }
+  for (const metric of ['hamming', 'edit'] as const) {
+    for (const [from, to] of [[0, m], [123, 8000]]) {
+      const task = { metric, data, n, k: 24, query, from, to }
+      const pooled = await pool.exact(task)
+      t.same(pooled, exactDistances(task), `${metric}, records [${from}, ${to})`)
+    }
+  }
+  const plain = { metric: 'hamming' as const, data: data.slice(), n, k: 24, query, from: 0, to: m }
+  t.same(await pool.exact(plain), exactDistances(plain), 'an unshared buffer is scanned inline')
+})
+
+t.test('geometric queries through the server with workers: exact distances from the pool, charged once', async (t) => {
+  const h = await testApp({ env: { DPDIST_WORKERS: '2' } })
+  t.teardown(h.close)
+  const { datasets } = h.services
+  datasets.create(localOperator, { name: 'geo', bits: N, unitBits: 1, budgetMicro: 10_000_000, retainRaw: true, metrics: ['hamming', 'edit'] })
+  await datasets.load(localOperator, 'geo', syntheticRecords('geo', 20_000))
+  const query = Buffer.from(wordsToBytes(randomBits(N, () => 7), N)).toString('hex')
+  for (const metric of ['hamming', 'edit'] as const) {
+    const res = await h.request({ method: 'POST', url: '/v1/datasets/geo/query', payload: { metric, query, encoding: 'hex', mechanism: 'geometric', epsilon: 1, top: 20_000, ...(metric === 'edit' ? { k: 16 } : {}) } })
+    t.equal(res.statusCode, 200, `${metric}: answered`)
+    const body = res.json()
+    t.equal(body.results.length, 20_000, `${metric}: every record answered`)
+    t.ok(body.results.every((r: { ciLow: number; estimate: number; ciHigh: number }) => r.ciLow <= r.estimate && r.estimate <= r.ciHigh), `${metric}: estimates inside their intervals`)
+  }
+  const budget = (await h.request({ method: 'GET', url: '/v1/datasets/geo/budget' })).json()
+  t.equal(budget.spent, 2, 'two queries, ε = 1 each')
+  t.equal(budget.ledger.length, 2)
+})
+
 t.test('scan workers run below the priority of the main thread (Linux), so the event loop comes first', { skip: process.platform !== 'linux' && 'per-thread nice values are a Linux feature' }, async (t) => {
   const niceOf = (tid: string) => Number(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ')[16])
   const before = new Set(readdirSync('/proc/self/task'))
@@ -134,7 +183,7 @@ t.test('a burst far above capacity gets 503 with Retry-After, loses nothing, and
   t.equal(shed[0].json().type, '/problems/overloaded')
   const answeredGeometric = burst.filter((r, i) => i % 10 === 0 && r.statusCode === 200).length
   const ledger = h.db.prepare("SELECT COUNT(*) AS c FROM ledger WHERE kind = 'query'").get() as { c: number }
-  t.equal(ledger.c, answeredGeometric, 'every charged answer has its ledger row (geometric queries do not use the pool)')
+  t.equal(ledger.c, answeredGeometric, 'every charged geometric query was answered, and every answer has its ledger row (the pool never refuses a charged query)')
   const after = await h.request({ method: 'POST', url: '/v1/datasets/big/query', payload: { metric: 'hamming', query, encoding: 'hex' } })
   t.equal(after.statusCode, 200, 'normal service after the burst')
   t.equal(h.db.pragma('integrity_check', { simple: true }), 'ok')
