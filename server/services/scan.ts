@@ -46,7 +46,11 @@ export interface TopHits {
 
 const BLOCK = 2048
 
-/** A max-heap of at most `capacity` hits keyed by (estimate, ordinal): the root is the worst kept. */
+/**
+ * A max-heap of at most `capacity` hits keyed by (estimate, ordinal): the root is the worst kept.
+ * Hits stay in their slots (parallel arrays); the heap orders slot numbers, so a sift moves one
+ * integer, not six fields.
+ */
 class HitHeap {
   readonly ord: Int32Array
   readonly est: Float64Array
@@ -54,6 +58,8 @@ class HitHeap {
   readonly hi: Float64Array
   readonly st: Uint8Array
   readonly ub: Float64Array
+  /** heap[i] is the slot of heap position i. */
+  readonly #heap: Int32Array
   size = 0
 
   constructor(readonly capacity: number) {
@@ -63,19 +69,12 @@ class HitHeap {
     this.hi = new Float64Array(capacity)
     this.st = new Uint8Array(capacity)
     this.ub = new Float64Array(capacity)
+    this.#heap = new Int32Array(capacity)
   }
 
-  #worse(i: number, j: number): boolean {
-    return this.est[i] > this.est[j] || (this.est[i] === this.est[j] && this.ord[i] > this.ord[j])
-  }
-
-  #swap(i: number, j: number): void {
-    const o = this.ord[i]; this.ord[i] = this.ord[j]; this.ord[j] = o
-    const e = this.est[i]; this.est[i] = this.est[j]; this.est[j] = e
-    const l = this.lo[i]; this.lo[i] = this.lo[j]; this.lo[j] = l
-    const h = this.hi[i]; this.hi[i] = this.hi[j]; this.hi[j] = h
-    const s = this.st[i]; this.st[i] = this.st[j]; this.st[j] = s
-    const u = this.ub[i]; this.ub[i] = this.ub[j]; this.ub[j] = u
+  /** Whether slot a's hit ranks after slot b's. */
+  #worse(a: number, b: number): boolean {
+    return this.est[a] > this.est[b] || (this.est[a] === this.est[b] && this.ord[a] > this.ord[b])
   }
 
   get full(): boolean {
@@ -84,51 +83,56 @@ class HitHeap {
 
   /** The worst kept estimate (meaningful when full). */
   get rootEstimate(): number {
-    return this.est[0]
+    return this.est[this.#heap[0]]
   }
 
   /** Whether a hit with this key would be kept. */
   admits(estimate: number, ordinal: number): boolean {
     if (this.size < this.capacity) return true
-    return estimate < this.est[0] || (estimate === this.est[0] && ordinal < this.ord[0])
+    const root = this.#heap[0]
+    return estimate < this.est[root] || (estimate === this.est[root] && ordinal < this.ord[root])
   }
 
   push(ordinal: number, estimate: number, ciLow: number, ciHigh: number, status: number, unbiased: number): void {
-    let i: number
-    if (this.size < this.capacity) {
-      i = this.size++
-      this.ord[i] = ordinal; this.est[i] = estimate; this.lo[i] = ciLow; this.hi[i] = ciHigh; this.st[i] = status; this.ub[i] = unbiased
-      while (i > 0) {
-        const parent = (i - 1) >> 1
-        if (!this.#worse(i, parent)) break
-        this.#swap(i, parent)
-        i = parent
-      }
+    const heap = this.#heap
+    // a new hit takes a fresh slot, or the slot of the root it replaces
+    const full = this.size === this.capacity
+    const slot = full ? heap[0] : this.size
+    this.ord[slot] = ordinal; this.est[slot] = estimate; this.lo[slot] = ciLow; this.hi[slot] = ciHigh; this.st[slot] = status; this.ub[slot] = unbiased
+    if (full) {
+      this.#siftDown()
       return
     }
-    this.ord[0] = ordinal; this.est[0] = estimate; this.lo[0] = ciLow; this.hi[0] = ciHigh; this.st[0] = status; this.ub[0] = unbiased
-    this.#siftDown(0)
+    let i = this.size++
+    while (i > 0) {
+      const parent = (i - 1) >> 1
+      if (!this.#worse(slot, heap[parent])) break
+      heap[i] = heap[parent]
+      i = parent
+    }
+    heap[i] = slot
   }
 
-  #siftDown(from: number): void {
-    let i = from
+  #siftDown(): void {
+    const heap = this.#heap
+    const slot = heap[0]
+    let i = 0
     for (;;) {
       const l = 2 * i + 1
+      if (l >= this.size) break
       const r = l + 1
-      let worst = i
-      if (l < this.size && this.#worse(l, worst)) worst = l
-      if (r < this.size && this.#worse(r, worst)) worst = r
-      if (worst === i) return
-      this.#swap(i, worst)
+      const worst = r < this.size && this.#worse(heap[r], heap[l]) ? r : l
+      if (!this.#worse(heap[worst], slot)) break
+      heap[i] = heap[worst]
       i = worst
     }
+    heap[i] = slot
   }
 
   /** The kept hits, ascending by (estimate, ordinal). */
   sorted(): TopHits {
     const count = this.size
-    const order = new Int32Array(count)
-    for (let i = 0; i < count; i++) order[i] = i
+    const order = this.#heap.slice(0, count)
     order.sort((a, b) => this.est[a] - this.est[b] || this.ord[a] - this.ord[b])
     const out: TopHits = {
       ordinals: new Int32Array(count),
@@ -212,18 +216,16 @@ function offerBlock(filter: CountFilter, q: number, block: number, blockCount: n
   while (start < blockCount) {
     const filling = table.monotone && !heap.full
     const count = filling ? Math.min(blockCount - start, Math.max(MIN_FILL, heap.capacity - heap.size)) : blockCount - start
-    let cut = table.monotone ? table.cutFor(heap.full ? heap.rootEstimate : Infinity, max) : table.size
+    const cut = table.monotone ? table.cutFor(heap.full ? heap.rootEstimate : Infinity, max) : table.size
     const hitCount = filter.filter(q, cut, start, count)
     const hits = filter.hits
     for (let h = 0; h < hitCount; h++) {
       const r = block + hits[2 * h]
-      const c = hits[2 * h + 1]
-      const e = estimates[c]
-      if (table.monotone) {
-        if (c >= cut) continue
-      } else if (e.estimate > max || !heap.admits(e.estimate, r)) continue
+      const e = estimates[hits[2 * h + 1]]
+      // the kernel used the cut of the call; the heap may have improved since (ordinals ascend,
+      // so an estimate equal to the root's never wins)
+      if (e.estimate > max || !heap.admits(e.estimate, r)) continue
       heap.push(r, e.estimate, e.ciLow, e.ciHigh, statusIndex[e.status], e.unbiased ?? NaN)
-      if (table.monotone && heap.full) cut = table.cutFor(heap.rootEstimate, max)
     }
     start += count
   }
