@@ -363,6 +363,22 @@ export function setBit(words: Uint32Array, i: number, value: 0 | 1, offset = 0):
   words[index] = value ? words[index] | mask : words[index] & ~mask
 }
 
+/**
+ * The first n bits of the string at `words`, one per byte (0 or 1), into `out` (a new array of n
+ * bytes when omitted; a longer one leaves its tail alone). For edits that move bits around.
+ */
+export function unpackBits(words: Uint32Array, n: number, out: Uint8Array = new Uint8Array(n)): Uint8Array {
+  for (let i = 0; i < n; i++) out[i] = getBit(words, i)
+  return out
+}
+
+/** The packed string (sketch/bits.ts layout, padding zero) of bits[0..n), one bit per byte. */
+export function packBits(bits: Uint8Array, n: number): Uint32Array {
+  const out = new Uint32Array(wordsFor(n))
+  for (let i = 0; i < n; i++) if (bits[i] === 1) out[i >>> 5] |= 1 << (31 - (i & 31))
+  return out
+}
+
 /** Number of set bits of a 32-bit word (SWAR). */
 export function popcount32(x: number): number {
   x = x - ((x >>> 1) & 0x55555555)

@@ -50,7 +50,7 @@
  */
 import seedrandom from 'seedrandom'
 import type { Calibration } from './mechanism.js'
-import { getBit, randomBits, wordsFor } from './bits.js'
+import { packBits, randomBits, unpackBits, wordsFor } from './bits.js'
 import { fmix32 } from './hash-tables.js'
 
 /** Deterministic generator for calibration and synthetic data (never for privacy noise). */
@@ -110,8 +110,7 @@ export function plantEdits(
   pattern: EditPattern | boolean = 'mixed',
 ): Uint32Array {
   const mode: EditPattern = pattern === true ? 'isolated' : pattern === false ? 'mixed' : pattern
-  const bits = new Uint8Array(n + 1)
-  for (let i = 0; i < n; i++) bits[i] = getBit(base, i)
+  const bits = unpackBits(base, n, new Uint8Array(n + 1))
   let remaining = budget
   while (remaining > 0 && n > 0) {
     const u = rng.nextUint32()
@@ -132,9 +131,7 @@ export function plantEdits(
       remaining -= 1
     }
   }
-  const out = new Uint32Array(wordsFor(n))
-  for (let i = 0; i < n; i++) if (bits[i] === 1) out[i >>> 5] |= 1 << (31 - (i & 31))
-  return out
+  return packBits(bits, n)
 }
 
 /** A uniformly random n-bit string from the synthetic generator. */

@@ -7,9 +7,11 @@ import {
   checkPackedBytes,
   formatBits,
   getBit,
+  packBits,
   parseBits,
   popcount32,
   randomBits,
+  unpackBits,
   setBit,
   wordsFor,
   wordsToBytes,
@@ -405,4 +407,18 @@ t.test('randomBits', async (t) => {
   const many = randomBits(32_000, () => source.nextUint32())
   const ones = xorPopcount(many, 0, new Uint32Array(many.length), 0, many.length)
   t.ok(Math.abs(ones - 16_000) < 5 * Math.sqrt(32_000 / 4), `bit balance: ${ones} ones of 32000`)
+})
+
+t.test('unpackBits and packBits invert each other, padding stays zero', async (t) => {
+  for (const n of [1, 31, 32, 33, 100]) {
+    const words = randomBits(n, () => 0xdeadbeef ^ n)
+    const bits = unpackBits(words, n)
+    t.equal(bits.length, n)
+    t.ok(bits.every((b, i) => b === getBit(words, i)), `n=${n}: one bit per byte`)
+    t.same(packBits(bits, n), words, `n=${n}: packed back`)
+  }
+  const longer = new Uint8Array(10).fill(7)
+  unpackBits(Uint32Array.of(0x80000000), 4, longer)
+  t.same(Array.from(longer), [1, 0, 0, 0, 7, 7, 7, 7, 7, 7], 'a longer output keeps its tail')
+  t.same(packBits(Uint8Array.of(1, 1, 1), 2), Uint32Array.of(0xc0000000), 'bits at or beyond n are not packed')
 })

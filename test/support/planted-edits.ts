@@ -7,7 +7,7 @@
  * tests compute the true distance exactly.
  */
 import seedrandom from 'seedrandom'
-import { getBit, wordsFor } from '../../sketch/bits.js'
+import { packBits, unpackBits, wordsFor } from '../../sketch/bits.js'
 
 export interface DataRng {
   uint32(): number
@@ -33,8 +33,7 @@ export function withPlantedEdits(
   rng: DataRng,
   substitutionsOnly = false,
 ): Uint32Array {
-  const bits = new Uint8Array(n)
-  for (let i = 0; i < n; i++) bits[i] = getBit(base, i)
+  const bits = unpackBits(base, n)
   let remaining = budget
   while (remaining > 0 && n > 2) {
     const kind = substitutionsOnly ? 2 : rng.uint32() % 3
@@ -55,7 +54,5 @@ export function withPlantedEdits(
       remaining -= 1
     }
   }
-  const out = new Uint32Array(wordsFor(n))
-  for (let i = 0; i < n; i++) if (bits[i] === 1) out[i >>> 5] |= 1 << (31 - (i & 31))
-  return out
+  return packBits(bits, n)
 }
