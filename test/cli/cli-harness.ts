@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import type { Test } from 'tap'
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 export const MAIN = join(ROOT, 'dist/cli/main.js')
@@ -59,6 +60,15 @@ export async function dpdistJson<T = Record<string, unknown>>(args: string[], op
   const result = await dpdist([...args, '--json'], options)
   if (result.code !== 0) throw new Error(`dpdist ${args.join(' ')} exited ${result.code}: ${result.stderr}`)
   return { result, json: JSON.parse(result.stdout) as T }
+}
+
+/** stderr holds exactly one line, `dpdist: ...`, matching `pattern`, and no bit string. */
+export function oneErrorLine(t: Test, stderr: string, pattern: RegExp): void {
+  const lines = stderr.split('\n').filter((l) => l !== '')
+  t.equal(lines.length, 1, 'exactly one line on stderr')
+  t.match(lines[0], /^dpdist: /)
+  t.match(lines[0], pattern)
+  t.notMatch(stderr, /[01]{64}/, 'no bit string in the message')
 }
 
 export function tempDir(): string {

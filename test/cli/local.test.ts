@@ -6,8 +6,8 @@
  */
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
-import t, { type Test } from 'tap'
-import { dpdist, dpdistJson, ensureBuilt, tempDir, writeRecordFiles } from './cli-harness.js'
+import t from 'tap'
+import { dpdist, dpdistJson, ensureBuilt, oneErrorLine, tempDir, writeRecordFiles } from './cli-harness.js'
 
 ensureBuilt()
 const M = 10_000
@@ -25,14 +25,6 @@ interface Summary {
   bits: number
 }
 
-/** stderr holds exactly one line, `dpdist: ...`. */
-function oneErrorLine(t: Test, stderr: string, pattern: RegExp): void {
-  const lines = stderr.split('\n').filter((l) => l !== '')
-  t.equal(lines.length, 1, 'exactly one line on stderr')
-  t.match(lines[0], /^dpdist: /)
-  t.match(lines[0], pattern)
-  t.notMatch(stderr, /[01]{64}/, 'no bit string in the message')
-}
 
 t.test('read commands refuse a database that does not exist', async (t) => {
   const r = await dpdist(['--db', join(dir, 'nope.db'), 'dataset', 'list'])

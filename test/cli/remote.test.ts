@@ -5,8 +5,8 @@
  */
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
-import t, { type Test } from 'tap'
-import { dpdist, dpdistJson, ensureBuilt, startServer, tempDir, writeRecordFiles, type ServerProcess } from './cli-harness.js'
+import t from 'tap'
+import { dpdist, dpdistJson, ensureBuilt, oneErrorLine, startServer, tempDir, writeRecordFiles, type ServerProcess } from './cli-harness.js'
 
 ensureBuilt()
 const M = 10_000
@@ -29,13 +29,6 @@ t.teardown(async () => {
 const remote = (args: string[], token = ADMIN) => dpdist(['--url', server.url, '--token', token, ...args])
 const remoteJson = <T = Record<string, unknown>>(args: string[], token = ADMIN) => dpdistJson<T>(['--url', server.url, '--token', token, ...args])
 
-function oneErrorLine(t: Test, stderr: string, pattern: RegExp): void {
-  const lines = stderr.split('\n').filter((l) => l !== '')
-  t.equal(lines.length, 1, 'exactly one line on stderr')
-  t.match(lines[0], /^dpdist: /)
-  t.match(lines[0], pattern)
-  t.notMatch(stderr, /[01]{64}/, 'no bit string in the message')
-}
 
 interface Summary {
   name: string
