@@ -25,8 +25,8 @@
  * interval for an observed S is the hull of {t : S − t accepted at U by the region of t's stratum},
  * so it covers the true t with probability exactly ℓ averaged over U under the simulated model
  * (hulls across strata can only add coverage; beltMass computes the exact figure). U is a public
- * hash of the sketch's parameters, the query bits and the record's ordinal, not privacy noise and not
- * Math.random: the same query on the same sketch always gets the same intervals.
+ * hash of the sketch's parameters, the query bits and the record's ordinal, neither privacy noise nor an
+ * unseeded generator: the same query on the same sketch always gets the same intervals.
  *
  * The intervals always contain the point estimate S − c (c = n·p̃ for noisy-bits, the simulated mean
  * error for lcp-tree): every region's always-accepted core touches c, so adding the estimate to the
@@ -544,7 +544,7 @@ export function beltMass(belt: PreparedBelt, truths: number[], pattern?: number)
 /**
  * The public uniforms U of the randomized belt for one query: U(ordinal) ∈ [0, 1) is a hash of
  * `label` (the sketch's public parameters: mechanism, n, k, ε, unitBits, hash seed), the query's n
- * bits and the record's ordinal. U is neither privacy noise nor Math.random: it is public,
+ * bits and the record's ordinal. U is neither privacy noise nor an unseeded generator: it is public,
  * independent of the data and of the sketch noise, and deterministic, so the same query on the same
  * sketch always gets the same intervals (in any worker thread, after a restart). Across records it
  * behaves as independent uniforms, which is what the coverage of the randomized belt averages over.
