@@ -1,4 +1,5 @@
-# dpdist: multi-stage build. Build tools (python3, make, g++ for better-sqlite3) only in the build stage.
+# dpdist: multi-stage build. Build tools (python3, make, g++ for better-sqlite3 and the native count
+# filter) only in the build stage.
 FROM node:20-bookworm-slim AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
@@ -6,7 +7,9 @@ RUN apt-get update \
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json tsconfig.build.json binding.gyp ./
+COPY scripts ./scripts
+COPY native ./native
 COPY server ./server
 COPY cli ./cli
 COPY sketch ./sketch
@@ -23,6 +26,7 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/build/Release/count_filter.node ./build/Release/count_filter.node
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]

@@ -10,7 +10,9 @@
  * from `hits`: hits[2h] is the record's index within the block, hits[2h + 1] its count, in record
  * order.
  *
- * Three implementations, the same hits: inPlaceCountFilter reads a sketch held in a shared sketch
+ * Four implementations, the same hits: nativeCountFilter runs the native filter
+ * (native/count-filter.c, AVX-512 where the CPU has it) on the records where they are, when the addon
+ * was built; inPlaceCountFilter reads a sketch held in a shared sketch
  * memory where it is (sketch/sketch-memory.ts; loadBlock only moves an address); newCountFilter's
  * WebAssembly filter copies each block into its thread's own kernel memory (a sketch in a plain
  * buffer); without WebAssembly, a JavaScript filter counts with exactHammingScan. The kernels are in
@@ -19,6 +21,7 @@
 import { exactHammingScan } from './hamming-exact.js'
 import { type FilterKernel, KernelInstance, newKernelInstance, roundUp16, type WasmMemory, wasmApi } from './popcount-wasm.js'
 import { DATA_OFFSET, SLOT_BYTES, takeSlot } from './sketch-memory.js'
+import { type NativeFilter, type NativeFilterBatch, nativeCountFilterModule } from './native-count-filter.js'
 
 export interface CountFilter {
   /** Stores the query sketches (each its first wordsPerRecord words) for blocks of up to maxBlock records. */
@@ -34,6 +37,25 @@ export interface CountFilter {
   readonly hits: Int32Array
   /** Gives back what the filter holds (a shared scratch slot); the filter is not used afterwards. */
   release(): void
+  /**
+   * Only on filters with a batch kernel: every query at once on the loaded block, query q with cut
+   * cuts[q]. Query q's hits are hits[q·stride + 2h], hits[q·stride + 2h + 1] for h < counts[q], as
+   * from filter(q, cuts[q]). One pass over the block serves the whole batch.
+   */
+  filterEach?(cuts: Uint32Array): BatchHits
+}
+
+export interface BatchHits {
+  hits: Int32Array
+  stride: number
+  counts: Uint32Array
+}
+
+/** Every filter's loadBlock check: the block must lie inside `records` (a subarray would silently shrink). */
+function checkBlock(records: Uint32Array, first: number, count: number, wordsPerRecord: number): void {
+  if (!Number.isSafeInteger(first) || !Number.isSafeInteger(count) || first < 0 || count < 0 || (first + count) * wordsPerRecord > records.length) {
+    throw new RangeError('records out of range')
+  }
 }
 
 /** Cuts as the kernel's unsigned i32: negative admits nothing, anything ≥ 2^31 everything a count can be. */
@@ -77,6 +99,7 @@ class WasmCountFilter implements CountFilter {
 
   loadBlock(records: Uint32Array, first: number, count: number): void {
     const w = this.#wpr
+    checkBlock(records, first, count, w)
     if ((this.#recordsAt - this.#hitsAt) / 8 < count) throw new RangeError('block larger than declared in setQueries')
     this.#kernel.words.set(records.subarray(first * w, (first + count) * w), this.#recordsAt >>> 2)
     this.#blockCount = count
@@ -135,6 +158,7 @@ class InPlaceCountFilter implements CountFilter {
 
   loadBlock(records: Uint32Array, first: number, count: number): void {
     if (records !== this.#data) throw new RangeError('the filter reads only the sketch it was made for')
+    checkBlock(records, first, count, this.#wpr)
     this.#recordsAt = this.#data.byteOffset + first * this.#wpr * 4
     this.#blockCount = count
   }
@@ -180,6 +204,78 @@ export function inPlaceCountFilter(
   return new InPlaceCountFilter(kernel, data, slot, wordsPerRecord, maxBlock)
 }
 
+/** The native filter: reads records where they are (any typed array), writes hits to its own arrays. */
+class NativeCountFilter implements CountFilter {
+  readonly #filter: NativeFilter
+  readonly #filterBatch: NativeFilterBatch
+  #queries: Uint32Array[] = []
+  /** The queries back to back, wordsPerRecord words each (the batch kernel's input). */
+  #packed: Uint32Array = new Uint32Array(0)
+  #wpr = 0
+  #data: Uint32Array = new Uint32Array(0)
+  #first = 0
+  #blockCount = 0
+  hits: Int32Array = new Int32Array(0)
+  #batch: BatchHits = { hits: new Int32Array(0), stride: 0, counts: new Uint32Array(0) }
+
+  constructor(filter: NativeFilter, filterBatch: NativeFilterBatch) {
+    this.#filter = filter
+    this.#filterBatch = filterBatch
+  }
+
+  setQueries(queries: readonly Uint32Array[], wordsPerRecord: number, maxBlock: number): void {
+    if (!Number.isSafeInteger(wordsPerRecord) || wordsPerRecord < 1) throw new RangeError('wordsPerRecord must be a positive integer')
+    for (const q of queries) if (q.length < wordsPerRecord) throw new RangeError('query shorter than one record')
+    this.#queries = [...queries]
+    this.#wpr = wordsPerRecord
+    this.#packed = new Uint32Array(queries.length * wordsPerRecord)
+    queries.forEach((q, i) => this.#packed.set(q.subarray(0, wordsPerRecord), i * wordsPerRecord))
+    if (this.hits.length < 2 * maxBlock) this.hits = new Int32Array(2 * maxBlock)
+    // kept between scans of this thread: a batch's hit space is allocated once, not per scan
+    const stride = 2 * maxBlock
+    const batch = this.#batch
+    this.#batch = {
+      hits: batch.hits.length >= stride * queries.length ? batch.hits : new Int32Array(stride * queries.length),
+      stride,
+      counts: batch.counts.length >= queries.length ? batch.counts : new Uint32Array(queries.length),
+    }
+    this.#blockCount = 0
+  }
+
+  loadBlock(records: Uint32Array, first: number, count: number): void {
+    checkBlock(records, first, count, this.#wpr)
+    if (2 * count > this.#batch.stride) throw new RangeError('block larger than declared in setQueries')
+    this.#data = records
+    this.#first = first
+    this.#blockCount = count
+  }
+
+  filter(q: number, cut: number, start = 0, count = this.#blockCount - start): number {
+    return this.#filter(this.#data, this.#first + start, count, this.#wpr, this.#queries[q], clampCut(cut), this.hits, start)
+  }
+
+  filterEach(cuts: Uint32Array): BatchHits {
+    const b = this.#batch
+    this.#filterBatch(this.#data, this.#first, this.#blockCount, this.#wpr, this.#packed, this.#queries.length, cuts, b.hits, b.stride, b.counts)
+    return b
+  }
+
+  release(): void {
+    this.#queries = []
+    this.#data = new Uint32Array(0)
+  }
+}
+
+/**
+ * The native filter when the addon is loaded (`portable` selects its portable loop, for tests),
+ * else null. One object may serve one scan at a time.
+ */
+export function nativeCountFilter(portable = false): CountFilter | null {
+  const native = nativeCountFilterModule()
+  if (native === null) return null
+  return portable ? new NativeCountFilter(native.portableFilter, native.portableFilterBatch) : new NativeCountFilter(native.filter, native.filterBatch)
+}
+
 class JsCountFilter implements CountFilter {
   #queries: readonly Uint32Array[] = []
   #wpr = 0
@@ -196,6 +292,7 @@ class JsCountFilter implements CountFilter {
   }
 
   loadBlock(records: Uint32Array, first: number, count: number): void {
+    checkBlock(records, first, count, this.#wpr)
     this.#block = records.subarray(first * this.#wpr, (first + count) * this.#wpr)
     this.#count = count
   }

@@ -8,7 +8,7 @@
  * are merged with mergeTop. Ties are broken by record ordinal so results never depend on how the
  * scan was split.
  */
-import { type CountFilter, inPlaceCountFilter, newCountFilter } from '../../sketch/count-filter.js'
+import { type CountFilter, inPlaceCountFilter, nativeCountFilter, newCountFilter } from '../../sketch/count-filter.js'
 import type { WasmMemory } from '../../sketch/popcount-wasm.js'
 import { editDistanceScan } from '../../sketch/edit-exact.js'
 import { getMechanism } from '../../sketch/mechanisms.js'
@@ -44,7 +44,7 @@ export interface TopHits {
   unbiased: Float64Array
 }
 
-const BLOCK = 2048
+const BLOCK = 8192
 
 /**
  * A max-heap of at most `capacity` hits keyed by (estimate, ordinal): the root is the worst kept.
@@ -211,34 +211,53 @@ class CountTable {
  * record and tests each estimate like any other.
  */
 function offerBlock(filter: CountFilter, q: number, block: number, blockCount: number, table: CountTable, heap: HitHeap, max: number): void {
-  const estimates = table.estimates
   let start = 0
   while (start < blockCount) {
     const filling = table.monotone && !heap.full
     const count = filling ? Math.min(blockCount - start, Math.max(MIN_FILL, heap.capacity - heap.size)) : blockCount - start
     const cut = table.monotone ? table.cutFor(heap.full ? heap.rootEstimate : Infinity, max) : table.size
-    const hitCount = filter.filter(q, cut, start, count)
-    const hits = filter.hits
-    for (let h = 0; h < hitCount; h++) {
-      const r = block + hits[2 * h]
-      const e = estimates[hits[2 * h + 1]]
-      // the kernel used the cut of the call; the heap may have improved since (ordinals ascend,
-      // so an estimate equal to the root's never wins)
-      if (e.estimate > max || !heap.admits(e.estimate, r)) continue
-      heap.push(r, e.estimate, e.ciLow, e.ciHigh, statusIndex[e.status], e.unbiased ?? NaN)
-    }
+    pushHits(filter.hits, 0, filter.filter(q, cut, start, count), block, table, heap, max)
     start += count
+  }
+}
+
+/**
+ * Pushes a filter call's hits (pairs from hits[at]: index within the block starting at ordinal
+ * `block`, count) into the heap. The kernel used the cut of its call; the heap may have improved
+ * since (ordinals ascend, so an estimate equal to the root's never wins).
+ */
+function pushHits(hits: Int32Array, at: number, hitCount: number, block: number, table: CountTable, heap: HitHeap, max: number): void {
+  const estimates = table.estimates
+  for (let h = at; h < at + 2 * hitCount; h += 2) {
+    const r = block + hits[h]
+    const e = estimates[hits[h + 1]]
+    if (e.estimate > max || !heap.admits(e.estimate, r)) continue
+    heap.push(r, e.estimate, e.ciLow, e.ciHigh, statusIndex[e.status], e.unbiased ?? NaN)
   }
 }
 
 /** Records per filter call while a heap fills (enough that a tiny top or a strict maxDistance stays cheap). */
 const MIN_FILL = 256
 
-/** The copying count filter of this thread (a scan runs to completion, so one is enough). */
+/** This thread's native and copying count filters (a scan runs to completion, so one of each is enough). */
+let threadNative: CountFilter | null | undefined
 let threadFilter: CountFilter | undefined
 
-/** In place on the sketch's shared memory when possible, else this thread's copying filter. */
+/**
+ * Whether this thread's scans may use the native count filter (default: whenever it was built and
+ * DPDIST_NATIVE ≠ 0). Tests and benchmarks switch it off to check the WebAssembly paths give the same answers.
+ */
+export function useNativeCountFilter(enabled: boolean): void {
+  threadNative = enabled ? nativeCountFilter() : null
+}
+
+/**
+ * The native filter when it was built (it reads any sketch in place), else the WebAssembly filter
+ * in place on the sketch's shared memory when possible, else this thread's copying filter.
+ */
 function filterFor(task: ScanTask, queryCount: number): CountFilter {
+  if (threadNative === undefined) threadNative = nativeCountFilter()
+  if (threadNative !== null) return threadNative
   const inPlace = task.memory ? inPlaceCountFilter(task.memory, task.data, queryCount, task.plan.wordsPerRecord, BLOCK) : null
   return inPlace ?? (threadFilter ??= newCountFilter())
 }
@@ -253,15 +272,25 @@ export function scanTop(task: ScanTask): TopHits[] {
   const tables = estimators.map((e) => (e.byCount && e.byCount.query.length === wpr ? CountTable.for(e.byCount.estimates) : null))
   const filtered = estimators.flatMap((e, q) => (tables[q] === null ? [] : [{ q, query: e.byCount!.query, table: tables[q]! }]))
   const filter = filtered.length === 0 ? null : filterFor(task, filtered.length)
+  const cuts = new Uint32Array(filtered.length)
+  let batching = false
   try {
     filter?.setQueries(filtered.map((f) => f.query), wpr, BLOCK)
     for (let block = task.from; block < task.to; block += BLOCK) {
       const end = Math.min(task.to, block + BLOCK)
       if (filter !== null) {
         filter.loadBlock(task.data, block, end - block)
-        for (let f = 0; f < filtered.length; f++) {
-          const { q, table } = filtered[f]
-          offerBlock(filter, f, block, end - block, table, heaps[q], max)
+        // Once every top list has its cut, a batch kernel serves all queries in one pass over the block.
+        batching ||= filter.filterEach !== undefined && filtered.every(({ q, table }) => table.monotone && heaps[q].full)
+        if (batching) {
+          for (let f = 0; f < filtered.length; f++) cuts[f] = filtered[f].table.cutFor(heaps[filtered[f].q].rootEstimate, max)
+          const { hits, stride, counts } = filter.filterEach!(cuts)
+          for (let f = 0; f < filtered.length; f++) pushHits(hits, f * stride, counts[f], block, filtered[f].table, heaps[filtered[f].q], max)
+        } else {
+          for (let f = 0; f < filtered.length; f++) {
+            const { q, table } = filtered[f]
+            offerBlock(filter, f, block, end - block, table, heaps[q], max)
+          }
         }
       }
       for (let q = 0; q < estimators.length; q++) {

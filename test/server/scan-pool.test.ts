@@ -144,8 +144,8 @@ t.test('scan workers run below the priority of the main thread (Linux), so the e
   const before = new Set(readdirSync('/proc/self/task'))
   const pool = new ScanPool(1)
   t.teardown(() => pool.close())
-  const data = new Uint32Array(new SharedArrayBuffer(20_000 * 4))
   const plan = parity.plan({ n: 128, k: 8, epsilonMicro: 4_000_000, unitBits: 1, options: { cells: 128 } }, 'nice')
+  const data = new Uint32Array(new SharedArrayBuffer(20_000 * plan.wordsPerRecord * 4))
   const sketch = { id: 'nice', datasetId: 0, metric: 'hamming' as const, mechanism: 'parity' as const, plan, pTilde: 0.1, epsilonMicro: plan.epsilonMicro, calibration: {}, recordCount: 20_000, data, memory: null, readyAt: '' }
   await pool.scan({ sketch, queries: [new Uint32Array(4)], options: { confidence: 0.95, simultaneousM: null }, top: 5 })
   const fresh = readdirSync('/proc/self/task').filter((tid) => !before.has(tid))

@@ -4,14 +4,14 @@ import { flipProbability } from '../../privacy/randomized-response.js'
 import { randomBits } from '../../sketch/bits.js'
 import { getMechanism } from '../../sketch/mechanisms.js'
 import type { MechanismName } from '../../sketch/mechanism.js'
-import { mergeTop, scanTop, statusCodes } from '../../server/services/scan.js'
+import { mergeTop, scanTop, statusCodes, useNativeCountFilter } from '../../server/services/scan.js'
+import { nativeCountFilterModule } from '../../sketch/native-count-filter.js'
 import { allocateSketchMemory } from '../../sketch/sketch-memory.js'
 import { SeededNoiseSource } from '../support/seeded-noise.js'
 
 /** The plain definition: every record's estimate, sorted by (estimate, ordinal), filtered, cut at top. */
-function reference(mechanism: MechanismName, cells: number, seed: number) {
+function reference(mechanism: MechanismName, cells: number, seed: number, m = 5000) {
   const n = 512
-  const m = 5000
   const noise = new SeededNoiseSource(`scan-${seed}`)
   const mech = getMechanism(mechanism)
   const plan = mech.plan({ n, k: 32, epsilonMicro: 3_000_000, unitBits: 1, options: mechanism === 'parity' ? { cells } : {} }, `seed-${seed}`)
@@ -31,8 +31,13 @@ function reference(mechanism: MechanismName, cells: number, seed: number) {
   return { plan, data, pTilde: flip.pTilde, calibration, base, m }
 }
 
-t.test('the bulk-count path and the per-record path give exactly the plain top-k', async (t) => {
-  for (const [mechanism, cells] of [['parity', 32], ['parity', 128], ['pl07', 0]] as const) {
+const filters = nativeCountFilterModule() === null ? ['WebAssembly'] : ['native', 'WebAssembly']
+
+t.test('the bulk-count path (native and WebAssembly count filters) and the per-record path give exactly the plain top-k', async (t) => {
+  t.teardown(() => useNativeCountFilter(true))
+  const cases: Array<[MechanismName, number]> = [['parity', 32], ['parity', 128], ['parity', 512], ['pl07', 0]]
+  for (const [mechanism, cells, filter] of cases.flatMap(([m, c]) => filters.map((f) => [m, c, f] as const))) {
+    useNativeCountFilter(filter === 'native')
     const s = reference(mechanism, cells, cells)
     const options = { confidence: 0.95, simultaneousM: null }
     const est = getMechanism(mechanism).prepareQuery(s.plan, s.pTilde, s.calibration, s.base, options)
@@ -61,8 +66,10 @@ t.test('the bulk-count path and the per-record path give exactly the plain top-k
   }
 })
 
-t.test('in place on a shared sketch memory and by copying: the same answers, for single queries and batches', async (t) => {
-  const s = reference('parity', 512, 3)
+t.test('native, WebAssembly in place on a shared sketch memory and WebAssembly by copying: the same answers, for single queries and batches', async (t) => {
+  t.teardown(() => useNativeCountFilter(true))
+  // more records than one scan block (8192), so that the native batch path serves the later blocks
+  const s = reference('parity', 512, 3, 20_000)
   const { data, memory } = allocateSketchMemory(s.data.length)
   t.ok(memory !== null, 'shared sketch memory available')
   data.set(s.data)
@@ -74,11 +81,18 @@ t.test('in place on a shared sketch memory and by copying: the same answers, for
     return q
   })]
   const common = { plan: s.plan, pTilde: s.pTilde, calibration: s.calibration, options, from: 0, to: s.m, top: 50, maxDistance: 60 }
+  useNativeCountFilter(false)
   const copying = scanTop({ ...common, data: s.data, queries })
   const inPlace = scanTop({ ...common, data, memory, queries })
   t.same(inPlace, copying, 'a batch of five')
   for (let q = 0; q < queries.length; q++) {
     t.same(scanTop({ ...common, data, memory, queries: [queries[q]] })[0], copying[q], `query ${q} alone`)
+  }
+  if (nativeCountFilterModule() !== null) {
+    useNativeCountFilter(true)
+    t.same(scanTop({ ...common, data, memory, queries }), copying, 'native: a batch of five (one pass per block for all of them)')
+    t.same(scanTop({ ...common, data: s.data, queries }), copying, 'native on a plain array')
+    for (let q = 0; q < queries.length; q++) t.same(scanTop({ ...common, data, memory, queries: [queries[q]] })[0], copying[q], `native: query ${q} alone`)
   }
   t.ok(copying.every((hits) => hits.ordinals.length > 0), 'every query has hits')
 })

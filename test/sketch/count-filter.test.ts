@@ -86,6 +86,7 @@ t.test('argument checks', async (t) => {
       t.throws(() => filter.loadBlock(new Uint32Array(64), 0, 9), RangeError, 'block larger than declared')
     }
     filter.setQueries([new Uint32Array(4)], 4, 8)
+    t.throws(() => filter.loadBlock(new Uint32Array(32), 6, 3), RangeError, `${useWasm ? 'wasm' : 'js'}: a block past the end of the records`)
     filter.loadBlock(new Uint32Array(32), 0, 0)
     t.equal(filter.filter(0, Infinity), 0, `${useWasm ? 'wasm' : 'js'}: an empty block has no hits`)
     filter.loadBlock(new Uint32Array(32), 0, 8)
