@@ -4,11 +4,14 @@
  * Run: npm run bench -- scan   (or: npx tsx bench/scan.ts; add --records N to change m)
  */
 import { cpus, availableParallelism } from 'node:os'
+import { Worker } from 'node:worker_threads'
+import { createRequire } from 'node:module'
 import { productionNoiseSource } from '../privacy/noise-source.js'
 import { flipProbability } from '../privacy/randomized-response.js'
 import { randomBits } from '../sketch/bits.js'
 import { getMechanism } from '../sketch/mechanisms.js'
 import { allocateSketchMemory } from '../sketch/sketch-memory.js'
+import { nativeCountFilterModule } from '../sketch/native-count-filter.js'
 import { ScanPool, scanInline } from '../server/services/scan-pool.js'
 import type { LoadedSketch } from '../server/services/sketch-registry.js'
 
@@ -109,13 +112,67 @@ async function throughput(threads: number, concurrency: number, ms: number): Pro
 const qpsOne = await throughput(1, 16, 4000)
 const qpsAll = await throughput(threads, 16, 4000)
 
+/*
+ * The memory ceiling: the native count filter alone (no JavaScript per block beyond the call), over
+ * the whole sketch with cut 0, on one thread and then on all threads at once (one range each). Its
+ * arithmetic costs well under a third of a record's memory time, so this is the rate at which this
+ * machine can stream the sketch with one core and with all of them; a single query cannot be split
+ * across cores for more than their ratio.
+ */
+const native = nativeCountFilterModule()
+const addonPath = native === null ? null : createRequire(import.meta.url).resolve('../build/Release/count_filter.node')
+const workerSource = `
+const { parentPort, workerData } = require('node:worker_threads')
+const native = require(workerData.addon)
+const data = new Uint32Array(workerData.buffer, workerData.byteOffset, workerData.words)
+const hits = new Int32Array(2 * 8192)
+parentPort.on('message', ({ from, to }) => {
+  const t0 = performance.now()
+  for (let b = from; b < to; b += 8192) native.filter(data, b, Math.min(8192, to - b), workerData.w, workerData.query, 0, hits, 0)
+  parentPort.postMessage(performance.now() - t0)
+})`
+async function streamRates(): Promise<{ one: number; all: number } | null> {
+  if (addonPath === null) return null
+  const query = mechanism.prepareQuery(plan, flip.pTilde, sketch.calibration, queries[0], options).byCount!.query
+  const workerData = { addon: addonPath, buffer: data.buffer, byteOffset: data.byteOffset, words: data.length, w: plan.wordsPerRecord, query }
+  const workers = Array.from({ length: threads }, () => new Worker(workerSource, { eval: true, workerData }))
+  const run = (count: number) =>
+    Promise.all(
+      workers.slice(0, count).map(
+        (w, i) =>
+          new Promise<number>((resolve) => {
+            w.once('message', resolve)
+            w.postMessage({ from: Math.floor((i * m) / count), to: Math.floor(((i + 1) * m) / count) })
+          }),
+      ),
+    )
+  const rate = async (count: number) => {
+    const start = performance.now()
+    await run(count)
+    return data.byteLength / 1e9 / ((performance.now() - start) / 1000)
+  }
+  const ones: number[] = []
+  const alls: number[] = []
+  for (let i = 0; i < 36; i++) {
+    const a = await rate(1)
+    const b = await rate(threads)
+    if (i < 5) continue // the first rounds warm up
+    ones.push(a)
+    alls.push(b)
+  }
+  await Promise.all(workers.map((w) => w.terminate()))
+  const median = (xs: number[]) => xs.sort((a, b) => a - b)[xs.length >> 1]
+  return { one: median(ones), all: median(alls) }
+}
+const stream = await streamRates()
+
 const sketchBytes = data.byteLength
 const rssDelta = rssAfter - rssBefore
 const fmt = (x: number) => x.toFixed(2)
 console.log(`## Scan (parity, m = ${m.toLocaleString('en')}, n = ${n}, k = ${k})
 
 Machine: ${cpus()[0].model}, ${cpus().length} cores, Node ${process.version}. Command: \`npm run bench -- scan\`.
-Sketch: M = ${plan.params.cells}, L = ${plan.params.repetitions}, ${plan.wordsPerRecord * 4} bytes per record; top = 100.
+Sketch: M = ${plan.params.cells}, L = ${plan.params.repetitions}, ${plan.wordsPerRecord * 4} bytes per record; top = 100. Count filter: ${native === null ? 'WebAssembly (native filter not built)' : `native, ${native.path}`}.
 
 Times are medians of alternated runs (60 single queries each way after 10 warm-ups; 9 batches).
 
@@ -129,6 +186,7 @@ Times are medians of alternated runs (60 single queries each way after 10 warm-u
 | 32 single queries, one core | ${fmt(singles32)} ms per query — batch ${fmt(singles32 / batchInline)}× fewer ms per query (target ≥ 3×) |
 | batch of 32, pool | ${fmt(batchPool)} ms per query — speed-up ${fmt(batchInline / batchPool)}× over one core |
 | memory read by one inline query | ${(sketchBytes / 1e9 / (single / 1000)).toFixed(1)} GB/s |
+| memory ceiling: the kernel alone streaming the sketch, 1 thread vs ${threads} at once | ${stream === null ? 'not measured (native filter not built)' : `${stream.one.toFixed(1)} vs ${stream.all.toFixed(1)} GB/s — at most ${fmt(stream.all / stream.one)}× for one memory-bound query`} |
 | sketch bytes held | ${(sketchBytes / 1e6).toFixed(1)} MB (${(sketchBytes / m).toFixed(0)} B/record) |
 | RSS growth while holding it | ${(rssDelta / 1e6).toFixed(1)} MB — ${fmt(rssDelta / sketchBytes)}× the sketch bytes (target ≤ 1.3×) |
 `)
