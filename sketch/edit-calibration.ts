@@ -463,6 +463,29 @@ export function prepareBelt(tables: ErrorTable[][], k: number, n: number, level:
   return { k, n, centre, regions, tables }
 }
 
+const preparedBelts = new WeakMap<object, Map<string, PreparedBelt | null>>()
+
+/**
+ * prepareBelt(readBelt(belt), …) for a calibration's stored belt, kept per belt object and
+ * (k, n, level, centre): the regions depend on the calibration and the confidence level only, not on
+ * the query, so a sketch's queries share them instead of rebuilding them (about 0.1 ms) each time.
+ */
+export function preparedBeltOf(belt: unknown, k: number, n: number, level: number, centre = 0): PreparedBelt | null {
+  if (typeof belt !== 'object' || belt === null) return prepareBelt(readBelt(belt), k, n, level, centre)
+  let byKey = preparedBelts.get(belt)
+  if (byKey === undefined) {
+    byKey = new Map()
+    preparedBelts.set(belt, byKey)
+  }
+  const key = `${k}|${n}|${level}|${centre}`
+  let prepared = byKey.get(key)
+  if (prepared === undefined) {
+    prepared = prepareBelt(readBelt(belt), k, n, level, centre)
+    byKey.set(key, prepared)
+  }
+  return prepared
+}
+
 /** The point estimate clip(S − centre) to [0, n]. */
 export function beltEstimate(belt: PreparedBelt, s: number): number {
   const e = s - belt.centre

@@ -7,15 +7,26 @@
  * expanded from the public hash seed with seedrandom and shared by all records and levels (an
  * independent random permutation of the W cells for each aligned group of W positions: two positions
  * of one group never share a cell, so mismatches close together cannot cancel in a parity word);
- * levels j ∈ [j0, J] with j0 = log2(W) + 1 = 6 and J = ⌊log2 n⌋ (the top level with a full block).
+ * the level stride s (plan option levelStride ∈ [1, 4], default 4; plans from before it existed
+ * have s = 1): stored levels j = j0, j0 + s, j0 + 2s, … ≤ J with j0 = log2(W) + 1 = 6 and
+ * J = ⌊log2 n⌋ (the top level with a full block). s = 1 stores every dyadic level, as in the paper.
+ *
+ * Why a stride (our extension of the paper): every stored level adds one cell per position to Δ,
+ * and the flip probability 1/(1 + e^{ε/Δ}) falls exponentially in ε/Δ. Storing every 4th level
+ * instead of every level cuts Δ at n = 4096 from 8 to 3 (p̃ at ε = 60: 5.5·10⁻⁴ → 2·10⁻⁹) and at
+ * n = 65536 from 12 to 4 (6.7·10⁻³ → 3·10⁻⁷); a descent then tests up to 2^s − 1 sibling blocks
+ * per stored level instead of one, which are adjacent words (one cache line), so a query costs
+ * about the same and the records are smaller. Measured with bench/edit's data (n = 4096, k = 32,
+ * ε = 60): mean absolute error 0.70 with every level, 0.05 with s = 4; at n = 65536: 8.1 → 0.08.
  *
  * Stored per record, all cells flipped with p̃ ≥ p = 1/(1 + e^{ε/Δ}) (privacy/randomized-response.ts):
  *   (a) the raw bits Ã = A ⊕ noise (one cell per position), used for blocks of ≤ 64 bits;
- *   (b) for each level j and each full aligned block [s, s + 2^j): the W-cell parity word
- *       node_j[s >> j] = ⊕_{x in block, A[x] = 1} e_{cellOf[x]}.
- * One position touches 1 raw cell and at most one cell per level, so a protected change of
- * unitBits positions toggles at most Δ = unitBits·(1 + #levels) cells for every hash seed (n = 4096:
- * Δ = 8 per bit). Space ≈ 2n bits per record.
+ *   (b) for each stored level j and each full aligned block [b, b + 2^j): the W-cell parity word
+ *       node_j[b >> j] = ⊕_{x in block, A[x] = 1} e_{cellOf[x]}.
+ * One position touches 1 raw cell and at most one cell per stored level, so a protected change of
+ * unitBits positions toggles at most Δ = unitBits·(1 + #stored levels) cells for every hash seed
+ * (n = 4096: Δ = 3 per bit at s = 4, 8 at s = 1). Space ≈ n·(1 + 1/(2 − 2^{1−s})) bits per record
+ * (2n at s = 1, about 1.5n at s = 4).
  *
  * Query side (B in the clear), built once per query in prepareQuery and shared by all records: for
  * each diagonal d ∈ [−⌊k/2⌋, ⌊k/2⌋] (the only ones LV visits on two strings of length n: |d| ≤ r
@@ -26,8 +37,10 @@
  * to this oracle (TreeLce.run). Neither changes any answer: test/sketch/lcp-tree-query.test.ts
  * compares both with a direct implementation of the definitions below.
  *
- * EQ(j, s, d) is "node_j[s >> j] ⊕ B's word = 0" (threshold 0). LCE(x, d) follows paper-notes §5.5:
- * ascend over aligned dyadic blocks while they test equal, then descend to the first failing leaf.
+ * EQ(j, b, d) is "node_j[b >> j] ⊕ B's word = 0" (threshold 0). LCE(x, d) follows paper-notes §5.5:
+ * ascend over aligned stored blocks while they test equal, then descend to the first failing leaf:
+ * at each stored level below, move past the 2^s sub-blocks of the failing block while they test
+ * equal (the last one is not tested: if the others pass, the failure is there).
  * Below 64 bits the equality tests read the noisy raw bits; the ascent and descent over those levels
  * (j < 6) return the first raw mismatch inside the 64-bit block, which is computed directly with the
  * word-parallel exact LCE on (Ã, B) (the one difference: a 64-bit block that failed only through
@@ -42,8 +55,9 @@
  * 0..32: about 2 % of records are underestimated with clustered edits (shifts, bursts), 14 % with
  * isolated substitutions only (24 % at 32 isolated substitutions). Reliability (paper-notes §6): the
  * per-test error bound holds for all
- * ≤ 2(J+1)(k+1)² tests with probability 1 − α only when ε/Δ ≥ ln(W·2(⌈log2 n⌉+1)(k+1)²/α); we use
- * α = 0.05. Below that, plan.reliable = false and every estimate has status `unreliable`.
+ * ≤ T tests with probability 1 − α only when ε/Δ ≥ ln(W·T/α), T = 2^s·⌈(⌈log2 n⌉+1)/s⌉·(k+1)²
+ * (the paper's 2(⌈log2 n⌉+1)(k+1)² at s = 1); we use α = 0.05. Below that, plan.reliable = false
+ * and every estimate has status `unreliable`.
  *
  * Estimate: r − μ̂, the LV result r debiased by the simulated mean error μ̂ of G = r − ED(A, B)
  * (clipped to [0, n]); k + 1 when above k (a lower bound). Not an integer in general, which lets a
@@ -76,8 +90,7 @@ import {
   calibrationNumber,
   calibrationSamples,
   plantEdits,
-  prepareBelt,
-  readBelt,
+  preparedBeltOf,
   simulateFlips,
   syntheticRng,
   syntheticString,
@@ -111,45 +124,64 @@ const MAX_PREFIX_WORDS = 2 ** 25
 /** Public seed of the calibration simulation (synthetic data, not privacy noise). */
 export const LCP_TREE_CALIBRATION_SEED = 'dpdist/lcp-tree/calibration/v1'
 
+/** Largest level stride a plan may ask for (descents then test up to 2^4 − 1 = 15 sub-blocks per level). */
+export const LCP_TREE_MAX_STRIDE = 4
+/** Level stride of new plans (see the header: Δ = 1 + #levels, so fewer levels mean much less noise). */
+export const LCP_TREE_DEFAULT_STRIDE = 4
+
 /** Word layout of one stored record. */
 export interface LcpTreeLayout {
   n: number
   rawWords: number
   /** Highest level with a full block (⌊log2 n⌋), or FIRST_LEVEL − 1 when there is none. */
   topLevel: number
-  /** Number of sketched levels (topLevel − FIRST_LEVEL + 1, or 0). */
+  /** Stored levels are FIRST_LEVEL, FIRST_LEVEL + stride, … ≤ topLevel. */
+  stride: number
+  /** Number of stored levels (0 when n < 64). */
   levels: number
-  /** levelOffset[j − FIRST_LEVEL] = first word of level j, relative to the record. */
+  /** Highest stored level (FIRST_LEVEL − 1 when there is none). */
+  topStored: number
+  /** levelOffset[i] = first word of stored level FIRST_LEVEL + i·stride, relative to the record. */
   levelOffset: number[]
   /** Full 64-bit blocks: ⌊n / 64⌋. */
   blocks: number
   wordsPerRecord: number
 }
 
-export function lcpTreeLayout(n: number): LcpTreeLayout {
+export function lcpTreeLayout(n: number, stride = 1): LcpTreeLayout {
+  if (!Number.isSafeInteger(stride) || stride < 1 || stride > LCP_TREE_MAX_STRIDE) throw new RangeError(`lcp-tree: level stride must be an integer in [1, ${LCP_TREE_MAX_STRIDE}]`)
   const rawWords = wordsFor(n)
   const topLevel = n >= BLOCK ? Math.floor(Math.log2(n)) : LCP_TREE_FIRST_LEVEL - 1
   const levelOffset: number[] = []
   let words = rawWords
-  for (let j = LCP_TREE_FIRST_LEVEL; j <= topLevel; j++) {
+  let topStored = LCP_TREE_FIRST_LEVEL - 1
+  for (let j = LCP_TREE_FIRST_LEVEL; j <= topLevel; j += stride) {
     levelOffset.push(words)
     words += Math.floor(n / 2 ** j)
+    topStored = j
   }
   return {
     n,
     rawWords,
     topLevel,
+    stride,
     levels: levelOffset.length,
+    topStored,
     levelOffset,
     blocks: Math.floor(n / BLOCK),
     wordsPerRecord: words,
   }
 }
 
-/** ε needed for the reliability condition ε/Δ ≥ ln(W·2(⌈log2 n⌉+1)(k+1)²/α). */
-export function lcpTreeReliableEpsilon(n: number, k: number, delta: number): number {
+/**
+ * ε needed for the reliability condition ε/Δ ≥ ln(W·T/α), T = 2^s·⌈(J+1)/s⌉·(k+1)² tests per query
+ * (J = ⌈log2 n⌉, s the level stride: one test per level on the way up, up to 2^s − 1 on the way
+ * down; s = 1 gives the paper's 2(J+1)(k+1)²).
+ */
+export function lcpTreeReliableEpsilon(n: number, k: number, delta: number, stride = 1): number {
   const J = Math.ceil(Math.log2(Math.max(2, n)))
-  return delta * Math.log((LCP_TREE_W * 2 * (J + 1) * (k + 1) ** 2) / LCP_TREE_ALPHA)
+  const tests = 2 ** stride * Math.ceil((J + 1) / stride) * (k + 1) ** 2
+  return delta * Math.log((LCP_TREE_W * tests) / LCP_TREE_ALPHA)
 }
 
 /** Public hash tables expanded from the seed: cellOf and the lookups used to build parity words. */
@@ -242,11 +274,17 @@ export function lcpTreeCleanSketch(
   for (let b = 0; b < layout.blocks; b++) {
     out[first + b] = blockParity(nibble, b * BLOCK, out, outOffset, rawWords, b * BLOCK)
   }
+  // Each stored level from the one below it: a block's word is the XOR of its 2^stride sub-blocks' words.
+  const fan = 2 ** layout.stride
   for (let l = 1; l < layout.levels; l++) {
     const child = outOffset + levelOffset[l - 1]
     const here = outOffset + levelOffset[l]
-    const count = Math.floor(n / 2 ** (LCP_TREE_FIRST_LEVEL + l))
-    for (let b = 0; b < count; b++) out[here + b] = out[child + 2 * b] ^ out[child + 2 * b + 1]
+    const count = Math.floor(n / 2 ** (LCP_TREE_FIRST_LEVEL + l * layout.stride))
+    for (let b = 0; b < count; b++) {
+      let acc = 0
+      for (let c = 0; c < fan; c++) acc ^= out[child + fan * b + c]
+      out[here + b] = acc
+    }
   }
 }
 
@@ -312,9 +350,11 @@ function paddedWindow(words: Int32Array, y: number): number {
 }
 
 /**
- * Query-side prefix parities for the diagonals d ∈ [−h, h]: P[(d + h)·(blocks + 1) + b] is the XOR
- * of B's parity words of the A-blocks c < b on diagonal d. Blocks that do not lie inside B on
- * diagonal d contribute 0: no LCE ever tests them.
+ * Query-side prefix parities for the diagonals d ∈ [−h, h]: P[b·(2h + 1) + d + h] is the XOR of
+ * B's parity words of the A-blocks c < b on diagonal d. Block-major: Landau–Vishkin tests all its
+ * diagonals at nearly the same positions, so their entries share cache lines (diagonal-major rows
+ * made every diagonal a different line: 20 % more time per record at n = 65536). Blocks that do
+ * not lie inside B on diagonal d contribute 0: no LCE ever tests them.
  *
  * Built 32 diagonals at a time. Each full group of W = 32 positions holds every cell exactly once,
  * so bit c of B's word for the block [s, s + 64) on diagonal d is B[x₀ + d] ⊕ B[x₁ + d], where x₀
@@ -327,8 +367,8 @@ function paddedWindow(words: Int32Array, y: number): number {
 function queryPrefixes(layout: LcpTreeLayout, tables: HashTables, h: number, query: Uint32Array, words: Int32Array): Int32Array {
   const { n, blocks, rawWords } = layout
   const { nibble, slotOf } = tables
-  const stride = blocks + 1
-  const p = new Int32Array((2 * h + 1) * stride)
+  const diagonals = 2 * h + 1
+  const p = new Int32Array(diagonals * (blocks + 1))
   const rows = new Int32Array(32)
   for (let d0 = -h; d0 <= h; d0 += 32) {
     const count = Math.min(32, h - d0 + 1)
@@ -350,15 +390,15 @@ function queryPrefixes(layout: LcpTreeLayout, tables: HashTables, h: number, que
         }
         transpose32(rows)
         for (let t = 0; t < count; t++) {
-          const at = (d0 + t + h) * stride + b
-          p[at + 1] = p[at] ^ rows[t]
+          const at = b * diagonals + d0 + t + h
+          p[at + diagonals] = p[at] ^ rows[t]
         }
       } else {
         for (let t = 0; t < count; t++) {
           const d = d0 + t
-          const at = (d + h) * stride + b
+          const at = b * diagonals + d + h
           const inside = s + d >= 0 && s + d + BLOCK <= n
-          p[at + 1] = inside ? p[at] ^ blockParity(nibble, s, query, 0, rawWords, s + d) : p[at]
+          p[at + diagonals] = inside ? p[at] ^ blockParity(nibble, s, query, 0, rawWords, s + d) : p[at]
         }
       }
     }
@@ -387,10 +427,13 @@ class TreeLce implements LceOracle {
   /** Largest |d| in the prefix table: ⌊k/2⌋. */
   readonly h: number
   private readonly rawWords: number
-  private readonly topLevel: number
-  /** levelOffset[j] = first word of level j within a record (entries below the first level unused). */
+  /** Highest stored level, and the step between stored levels. */
+  private readonly top: number
+  private readonly levelStride: number
+  /** levelOffset[j] = first word of stored level j within a record (other entries unused). */
   private readonly levelOffset: Int32Array
-  private readonly stride: number
+  /** Entries per block boundary in the prefix table (one per diagonal, 2⌊k/2⌋ + 1). */
+  private readonly diagonals: number
   /** The query's words, padding cleared, one zero word appended. */
   private readonly words: Int32Array
   private readonly prefixes: Int32Array
@@ -410,10 +453,11 @@ class TreeLce implements LceOracle {
     this.n = n
     this.h = k >>> 1
     this.rawWords = layout.rawWords
-    this.topLevel = layout.topLevel
+    this.top = layout.topStored
+    this.levelStride = layout.stride
     this.levelOffset = new Int32Array(Math.max(0, layout.topLevel + 1))
-    layout.levelOffset.forEach((o, l) => (this.levelOffset[LCP_TREE_FIRST_LEVEL + l] = o))
-    this.stride = layout.blocks + 1
+    layout.levelOffset.forEach((o, l) => (this.levelOffset[LCP_TREE_FIRST_LEVEL + l * layout.stride] = o))
+    this.diagonals = 2 * this.h + 1
     const words = new Int32Array(layout.rawWords + 1)
     for (let w = 0; w < layout.rawWords; w++) words[w] = query[w]
     if ((n & 31) !== 0) words[layout.rawWords - 1] &= -1 << (32 - (n & 31))
@@ -474,41 +518,35 @@ class TreeLce implements LceOracle {
       pos = end
     }
     if (pos + BLOCK <= lim) {
-      const raw = this.raw
-      const off = this.off
-      const prefixes = this.prefixes
-      const levelOffset = this.levelOffset
-      const top = this.topLevel
-      const pBase = (d + this.h) * this.stride
-      // Ascend: test the largest aligned block that fits, move on while equal.
+      const pBase = d + this.h
+      const top = this.top
+      const step = this.levelStride
+      // Ascend: test the largest aligned stored block that fits, move on while equal.
       let j = LCP_TREE_FIRST_LEVEL
-      while (j < top && (pos & ((2 << j) - 1)) === 0 && pos + (2 << j) <= lim) j++
-      while (
-        pos + (1 << j) <= lim &&
-        (raw[off + levelOffset[j] + (pos >>> j)] ^
-          prefixes[pBase + ((pos + (1 << j)) >>> LCP_TREE_FIRST_LEVEL)] ^
-          prefixes[pBase + (pos >>> LCP_TREE_FIRST_LEVEL)]) ===
-          0
-      ) {
+      while (j + step <= top && (pos & ((1 << (j + step)) - 1)) === 0 && pos + (1 << (j + step)) <= lim) j += step
+      while (pos + (1 << j) <= lim && this.equal(j, pos, pBase)) {
         pos += 1 << j
-        while (j < top && (pos & ((2 << j) - 1)) === 0 && pos + (2 << j) <= lim) j++
+        while (j + step <= top && (pos & ((1 << (j + step)) - 1)) === 0 && pos + (1 << (j + step)) <= lim) j += step
       }
-      // Descend inside the failing (or overhanging) block.
-      for (j--; j >= LCP_TREE_FIRST_LEVEL; j--) {
-        if (
-          pos + (1 << j) <= lim &&
-          (raw[off + levelOffset[j] + (pos >>> j)] ^
-            prefixes[pBase + ((pos + (1 << j)) >>> LCP_TREE_FIRST_LEVEL)] ^
-            prefixes[pBase + (pos >>> LCP_TREE_FIRST_LEVEL)]) ===
-            0
-        ) {
-          pos += 1 << j
-        }
+      // Descend inside the failing (or overhanging) block: at each stored level below, move past its
+      // 2^stride sub-blocks while they test equal; the last one is not tested (the failure is there
+      // if the others pass). With stride 1 that is one test per level, the paper's descent.
+      const fan = 1 << step
+      for (j -= step; j >= LCP_TREE_FIRST_LEVEL; j -= step) {
+        const size = 1 << j
+        for (let t = 1; t < fan && pos + size <= lim && this.equal(j, pos, pBase); t++) pos += size
       }
     }
     // Last leaf: raw bits of at most one 64-bit block.
     end = pos + BLOCK < lim ? pos + BLOCK : lim
     return pos + this.rawLce(pos, d, end) - x
+  }
+
+  /** EQ(j, pos, d): the stored word of the level-j block at pos against B's word on the diagonal (column = d + ⌊k/2⌋). */
+  private equal(j: number, pos: number, column: number): boolean {
+    const prefixes = this.prefixes
+    const D = this.diagonals
+    return (this.raw[this.off + this.levelOffset[j] + (pos >>> j)] ^ prefixes[((pos + (1 << j)) >>> LCP_TREE_FIRST_LEVEL) * D + column] ^ prefixes[(pos >>> LCP_TREE_FIRST_LEVEL) * D + column]) === 0
   }
 
   /**
@@ -590,9 +628,9 @@ export interface LcpTreeOracle extends LceOracle {
 }
 
 /** The query machinery prepareQuery uses, on its own (exported for the equivalence tests). */
-export function lcpTreeOracle(n: number, k: number, hashSeed: string, query: Uint32Array): LcpTreeOracle {
+export function lcpTreeOracle(n: number, k: number, hashSeed: string, query: Uint32Array, stride = 1): LcpTreeOracle {
   if (query.length < wordsFor(n)) throw new RangeError(`query must have ${n} bits`)
-  return new TreeLce(lcpTreeLayout(n), k, hashTables(n, hashSeed), query)
+  return new TreeLce(lcpTreeLayout(n, stride), k, hashTables(n, hashSeed), query)
 }
 
 function checkRequest(req: PlanRequest): void {
@@ -603,7 +641,17 @@ function checkRequest(req: PlanRequest): void {
   if (!Number.isSafeInteger(unitBits) || unitBits < 1 || unitBits > n) {
     throw new RangeError('unitBits must be an integer in [1, n]')
   }
-  rejectUnknownOptions('lcp-tree', options, [])
+  rejectUnknownOptions('lcp-tree', options, ['levelStride'])
+  const stride = options.levelStride
+  if (stride !== undefined && (!Number.isSafeInteger(stride) || (stride as number) < 1 || (stride as number) > LCP_TREE_MAX_STRIDE)) {
+    throw new RangeError(`lcp-tree: levelStride must be an integer in [1, ${LCP_TREE_MAX_STRIDE}]`)
+  }
+}
+
+/** The plan's level stride; plans made before strides existed store every level (stride 1). */
+function strideOf(plan: Plan): number {
+  const stride = plan.params.levelStride
+  return stride === undefined ? 1 : (stride as number)
 }
 
 function hashSeedOf(plan: Plan): string {
@@ -621,7 +669,7 @@ export function lcpTreeStrata(k: number): number {
 
 function simulate(plan: Plan, pTilde: number): Calibration {
   const { n, k } = plan
-  const layout = lcpTreeLayout(n)
+  const layout = lcpTreeLayout(n, strideOf(plan))
   const tables = hashTables(n, hashSeedOf(plan))
   const { nibble } = tables
   // A record costs about 2n (strings, planted edits, sketch) plus LV, ≤ (k+1)² oracle calls of up to
@@ -631,7 +679,9 @@ function simulate(plan: Plan, pTilde: number): Calibration {
   // 50 records per simulated query.
   const samples = calibrationSamples(2 ** 30, 2 * n + 4 * (k + 1) ** 2 * (layout.levels + 1), 24000)
   const perQuery = 50
-  const rng = syntheticRng(`${LCP_TREE_CALIBRATION_SEED}/${n}/${k}/${pTilde}/${hashSeedOf(plan)}`)
+  const stride = strideOf(plan)
+  // (stride 1 keeps the seed it had before strides existed, so its tables are unchanged)
+  const rng = syntheticRng(`${LCP_TREE_CALIBRATION_SEED}/${n}/${k}/${pTilde}/${hashSeedOf(plan)}${stride === 1 ? '' : `/stride${stride}`}`)
   const flip = (words: Uint32Array, offset: number, nCells: number): void => {
     simulateFlips(words, offset, nCells, pTilde, rng)
   }
@@ -672,24 +722,26 @@ export const lcpTree: SketchMechanism = {
     checkRequest(req)
     if (typeof hashSeed !== 'string' || hashSeed.length === 0) throw new RangeError('lcp-tree needs a hash seed')
     const { n, k, epsilonMicro, unitBits } = req
-    const layout = lcpTreeLayout(n)
+    const stride = (req.options.levelStride as number | undefined) ?? LCP_TREE_DEFAULT_STRIDE
+    const layout = lcpTreeLayout(n, stride)
     if ((2 * k + 1) * (layout.blocks + 1) > MAX_PREFIX_WORDS) {
       throw new RangeError('lcp-tree: k too large for n (the per-query diagonal tables would exceed 128 MiB)')
     }
     const delta = unitBits * (1 + layout.levels)
     const flip = flipProbability(epsilonMicro, delta)
     const epsilon = epsilonMicro / 1e6
-    const needed = lcpTreeReliableEpsilon(n, k, delta)
+    const needed = lcpTreeReliableEpsilon(n, k, delta, stride)
     const reliable = epsilon >= needed
     // Rough error model. Noise: a test fails on the optimal path with probability about
-    // p̃·(2·W·#levels + 2·64) per LCE (node words on the way up and down, two raw leaves), one LCE per
+    // p̃·(2^s·W·#levels + 2·64) per LCE (node words on the way up, up to 2^s − 1 per level on the way
+    // down, two raw leaves), one LCE per
     // edit plus one, each failure about one edit (Poisson). Cancellation, for the unfavourable case of
     // d isolated mismatches: a block of level j holds exactly two with probability λ²e^{−λ}/2,
     // λ = d·2^j/n, and they cancel with probability 1/W, costing two edits.
-    const perLce = flip.pTilde * (2 * LCP_TREE_W * layout.levels + 2 * BLOCK)
+    const perLce = flip.pTilde * (2 ** stride * LCP_TREE_W * layout.levels + 2 * BLOCK)
     const sdAt = (d: number): number => {
       let pairs = 0
-      for (let j = LCP_TREE_FIRST_LEVEL; j <= layout.topLevel; j++) {
+      for (let j = LCP_TREE_FIRST_LEVEL; j <= layout.topStored; j += stride) {
         const lambda = (d * 2 ** j) / n
         pairs += Math.floor(n / 2 ** j) * ((lambda * lambda * Math.exp(-lambda)) / 2)
       }
@@ -698,6 +750,7 @@ export const lcpTree: SketchMechanism = {
     }
     const notes = [
       `stores the noisy bits plus ${layout.levels} levels of ${LCP_TREE_W}-cell parity words ` +
+        `(every ${stride === 1 ? '' : `${stride}${stride === 2 ? 'nd' : stride === 3 ? 'rd' : 'th'} `}dyadic level from blocks of 64 bits) ` +
         `(${layout.wordsPerRecord * 4} bytes per record); one protected bit touches ${1 + layout.levels} cells`,
       `each cell is flipped with probability ${flip.pTilde.toPrecision(3)}`,
     ]
@@ -719,7 +772,8 @@ export const lcpTree: SketchMechanism = {
         hashSeed,
         cellsPerWord: LCP_TREE_W,
         firstLevel: LCP_TREE_FIRST_LEVEL,
-        topLevel: layout.topLevel,
+        topLevel: layout.topStored,
+        levelStride: stride,
         reliableEpsilon: needed,
         alpha: LCP_TREE_ALPHA,
       },
@@ -735,7 +789,7 @@ export const lcpTree: SketchMechanism = {
     if (flip.delta !== plan.delta || flip.epsilonMicro !== plan.epsilonMicro) {
       throw new RangeError('lcp-tree: flip probability does not match the plan')
     }
-    const layout = lcpTreeLayout(plan.n)
+    const layout = lcpTreeLayout(plan.n, strideOf(plan))
     const { nibble } = hashTables(plan.n, hashSeedOf(plan))
     const rr = (words: Uint32Array, offset: number, nCells: number): void => {
       randomizedResponse(words, offset, nCells, flip, noise)
@@ -748,7 +802,7 @@ export const lcpTree: SketchMechanism = {
 
   calibrate(plan: Plan, pTilde: number): Calibration {
     if (!(pTilde > 0 && pTilde <= 0.5)) throw new RangeError('pTilde must be in (0, 1/2]')
-    return calibrationCache.get(`${plan.n}|${plan.k}|${pTilde}|${hashSeedOf(plan)}`, () => simulate(plan, pTilde))
+    return calibrationCache.get(`${plan.n}|${plan.k}|${pTilde}|${hashSeedOf(plan)}|${strideOf(plan)}`, () => simulate(plan, pTilde))
   },
 
   prepareQuery(plan: Plan, pTilde: number, calibration: Calibration, query: Uint32Array, options: QueryOptions): RecordEstimator {
@@ -757,15 +811,15 @@ export const lcpTree: SketchMechanism = {
     if (calibrationNumber(calibration, 'pTilde') !== pTilde || calibrationNumber(calibration, 'n') !== n) {
       throw new RangeError('lcp-tree: calibration does not match the sketch')
     }
-    const layout = lcpTreeLayout(n)
+    const layout = lcpTreeLayout(n, strideOf(plan))
     const oracle = new TreeLce(layout, k, hashTables(n, hashSeedOf(plan)), query)
     const level = 1 - intervalAlpha(options)
     // The estimate is r − μ̂ (μ̂ = simulated mean error): the belt's centre, so intervals contain it.
     const centre = calibrationNumber(calibration, 'meanError')
-    const belt = prepareBelt(readBelt(calibration.belt), k, n, level, centre)
+    const belt = preparedBeltOf(calibration.belt, k, n, level, centre)
     // The public uniform of each record for the randomized belt (record ordinal = offset / words).
     const { wordsPerRecord } = layout
-    const uniform = beltUniforms(`lcp-tree|${n}|${k}|${plan.epsilonMicro}|${plan.unitBits}|${hashSeedOf(plan)}`, query, n)
+    const uniform = beltUniforms(`lcp-tree|${n}|${k}|${plan.epsilonMicro}|${plan.unitBits}|${hashSeedOf(plan)}${strideOf(plan) === 1 ? '' : `|stride${strideOf(plan)}`}`, query, n)
     const unreliable = !plan.reliable
     const clip = (x: number): number => (x < 0 ? 0 : x > n ? n : x)
     return (sketch: Uint32Array, offset: number): Estimate => {

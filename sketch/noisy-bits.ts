@@ -52,8 +52,7 @@ import {
   calibrationNumber,
   calibrationSamples,
   plantEdits,
-  prepareBelt,
-  readBelt,
+  preparedBeltOf,
   simulateFlips,
   syntheticRng,
   syntheticString,
@@ -210,7 +209,7 @@ export const noisyBits: SketchMechanism = {
     const bias = n * pTilde
     const level = 1 - intervalAlpha(options)
     // The estimate is S − n·p̃: the belt's centre, so its intervals contain the estimate.
-    const belt = prepareBelt(readBelt(calibration.belt), k, n, level, bias)
+    const belt = preparedBeltOf(calibration.belt, k, n, level, bias)
     // The public uniform of each record for the randomized belt (record ordinal = offset / words).
     const wordsPerRecord = wordsFor(n)
     const uniform = beltUniforms(`noisy-bits|${n}|${k}|${plan.epsilonMicro}|${plan.unitBits}|${pTilde}`, query, n)

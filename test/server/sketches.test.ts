@@ -1,4 +1,5 @@
 import t from 'tap'
+import { LCP_TREE_DEFAULT_STRIDE } from '../../sketch/lcp-tree.js'
 import { formatBits, randomBits, wordsToBytes } from '../../sketch/bits.js'
 import { SeededNoiseSource } from '../support/seeded-noise.js'
 import { dbSnapshot, testApp, type TestApp } from '../support/app.js'
@@ -198,9 +199,10 @@ t.test('lcp-tree through HTTP: build, query, flagged unreliable below its ε', a
   const h = await testApp()
   t.teardown(h.close)
   const data = await createLoaded(h, 'lcp', 200, true)
-  const build = await h.request({ method: 'POST', url: '/v1/datasets/lcp/sketches', payload: { metric: 'edit', mechanism: 'lcp-tree', epsilon: 60, k: 16 } })
+  const build = await h.request({ method: 'POST', url: '/v1/datasets/lcp/sketches', payload: { metric: 'edit', mechanism: 'lcp-tree', epsilon: 20, k: 16 } })
   t.equal(build.statusCode, 202, build.body)
   t.equal(build.json().reliable, false)
+  t.equal(build.json().params.levelStride, LCP_TREE_DEFAULT_STRIDE, 'the default level stride is part of the public plan')
   const ready = await waitReady(h, 'lcp', build.json().id)
   t.equal(ready.status, 'ready', JSON.stringify(ready))
   const q = await h.request({ method: 'POST', url: '/v1/datasets/lcp/query', payload: { metric: 'edit', query: data.query, encoding: 'hex', top: 20 } })
@@ -209,15 +211,18 @@ t.test('lcp-tree through HTTP: build, query, flagged unreliable below its ε', a
   t.ok(q.json().results.length > 0)
   t.ok(q.json().results.every((r: { status: string }) => r.status === 'unreliable'), 'every estimate carries the flag')
   t.ok(q.json().privacy.notes.some((n: string) => /unreliable/.test(n)))
-  const big = await h.request({ method: 'POST', url: '/v1/datasets/lcp/sketches', payload: { metric: 'edit', mechanism: 'lcp-tree', epsilon: 130, k: 16 } })
+  // every dyadic level stored, as in the paper: a plan option
+  const big = await h.request({ method: 'POST', url: '/v1/datasets/lcp/sketches', payload: { metric: 'edit', mechanism: 'lcp-tree', epsilon: 130, k: 16, options: { levelStride: 1 } } })
   t.equal(big.statusCode, 202)
+  t.equal(big.json().params.levelStride, 1)
+  t.ok(big.json().delta > build.json().delta, 'every level stored: a larger Δ')
   const ok = await waitReady(h, 'lcp', big.json().id)
   const q2 = await h.request({ method: 'POST', url: '/v1/datasets/lcp/query', payload: { metric: 'edit', query: data.query, encoding: 'hex', top: 50, sketch: ok.id } })
   t.equal(q2.statusCode, 200)
   for (const r of q2.json().results) {
     if (r.status === 'ok') t.ok(r.estimate <= data.truth.get(r.id)! + 2, `near the planted bound for ${r.id}`)
   }
-  t.equal((await h.request({ method: 'GET', url: '/v1/datasets/lcp/budget' })).json().spent, 190)
+  t.equal((await h.request({ method: 'GET', url: '/v1/datasets/lcp/budget' })).json().spent, 150)
 })
 
 t.test('an inline build (no worker threads) writes progress while it reads the records', async (t) => {

@@ -62,7 +62,7 @@ class ReferenceLce {
 
   private eq(j: number, pos: number, d: number): boolean {
     this.treeTests++
-    const level = j - LCP_TREE_FIRST_LEVEL
+    const level = (j - LCP_TREE_FIRST_LEVEL) / this.layout.stride
     const node = this.sketch[this.off + this.layout.levelOffset[level] + Math.floor(pos / 2 ** j)] >>> 0
     return node === this.queryWord(pos, 2 ** j, d)
   }
@@ -74,7 +74,7 @@ class ReferenceLce {
   }
 
   lce(x: number, d: number): number {
-    const { n, topLevel } = this.layout
+    const { n, topStored, stride } = this.layout
     const lim = d > 0 ? n - d : n
     if (x >= lim) return 0
     let pos = x
@@ -83,8 +83,9 @@ class ReferenceLce {
     pos = this.rawRun(pos, d, end)
     if (pos < end) return pos - x
     if (pos + 64 <= lim) {
+      // Ascend over the stored levels (FIRST, FIRST + stride, …): the largest aligned block that fits.
       const grow = (j: number): number => {
-        while (j < topLevel && pos % 2 ** (j + 1) === 0 && pos + 2 ** (j + 1) <= lim) j++
+        while (j + stride <= topStored && pos % 2 ** (j + stride) === 0 && pos + 2 ** (j + stride) <= lim) j += stride
         return j
       }
       let j = grow(LCP_TREE_FIRST_LEVEL)
@@ -92,7 +93,14 @@ class ReferenceLce {
         pos += 2 ** j
         j = grow(j)
       }
-      for (j--; j >= LCP_TREE_FIRST_LEVEL; j--) if (pos + 2 ** j <= lim && this.eq(j, pos, d)) pos += 2 ** j
+      // Descend: at each stored level below, the sub-blocks in order until one fails; the last of the
+      // 2^stride is never tested.
+      for (j -= stride; j >= LCP_TREE_FIRST_LEVEL; j -= stride) {
+        for (let t = 1; t < 2 ** stride; t++) {
+          if (pos + 2 ** j <= lim && this.eq(j, pos, d)) pos += 2 ** j
+          else break
+        }
+      }
     }
     end = Math.min(pos + 64, lim)
     return this.rawRun(pos, d, end) - x
@@ -102,6 +110,8 @@ class ReferenceLce {
 interface Case {
   n: number
   k: number
+  /** Level stride of the layout. */
+  stride: number
   seed: string
   p: number
   /** Planted edit budget of the near records. */
@@ -114,9 +124,9 @@ interface Case {
  * mismatches and the reference's tree tests.
  */
 function check(c: Case, lceCalls: number): { mismatches: string[]; treeTests: number } {
-  const { n, k, seed, p, budget } = c
+  const { n, k, stride, seed, p, budget } = c
   const rng = dataRng(`lcp-query/${seed}`)
-  const layout = lcpTreeLayout(n)
+  const layout = lcpTreeLayout(n, stride)
   const cellOf = lcpTreeCellOf(n, seed)
   const nibble = nibbleTableOf(cellOf)
   const query = randomString(n, rng)
@@ -141,7 +151,7 @@ function check(c: Case, lceCalls: number): { mismatches: string[]; treeTests: nu
     flipCells(layout, sketches, offsets[r], p, rng)
     sketches[offsets[r] + wpr] = rng.uint32()
   })
-  const oracle = lcpTreeOracle(n, k, seed, query)
+  const oracle = lcpTreeOracle(n, k, seed, query, stride)
   const reference = new ReferenceLce(layout, cellOf, sketches, query)
   const h = Math.floor(k / 2)
   const mismatches: string[] = []
@@ -184,17 +194,18 @@ t.test('random sizes, caps and noise: LCE and LV equal the reference', async (t)
         fc.constantFrom(0, 0.0005, 0.003, 0.02, 0.1),
         fc.integer({ min: 0, max: 40 }),
         fc.integer(),
+        fc.integer({ min: 1, max: 4 }),
       ],
-      (n, kRaw, p, budget, seed) => {
+      (n, kRaw, p, budget, seed, stride) => {
         const k = Math.min(kRaw, n)
-        const result = check({ n, k, seed: `s${seed}`, p, budget }, 40)
+        const result = check({ n, k, stride, seed: `s${seed}`, p, budget }, 40)
         treeTests += result.treeTests
         if (result.mismatches.length > 0) throw new Error(result.mismatches.slice(0, 5).join('; '))
         return true
       },
-      150,
+      200,
     ),
-    '150 cases',
+    '200 cases, level strides 1 to 4',
   )
   t.comment(`reference tree tests: ${treeTests}`)
   t.ok(treeTests > 10_000, 'the parity-word tests were exercised')
@@ -205,9 +216,11 @@ t.test('benchmark-sized strings (n = 4096 and 16384, k = 32) at several noise le
   for (const n of [4096, 16_384]) {
     for (const p of [0, 0.0003, 0.005, 0.05]) {
       for (const budget of [0, 5, 20, 32]) {
-        const result = check({ n, k: 32, seed: `big-${n}-${p}-${budget}`, p, budget }, 60)
-        treeTests += result.treeTests
-        t.same(result.mismatches, [], `n = ${n}, p = ${p}, budget ${budget}`)
+        for (const stride of [1, 4]) {
+          const result = check({ n, k: 32, stride, seed: `big-${n}-${p}-${budget}`, p, budget }, 60)
+          treeTests += result.treeTests
+          t.same(result.mismatches, [], `n = ${n}, p = ${p}, budget ${budget}, stride ${stride}`)
+        }
       }
     }
   }
@@ -217,7 +230,7 @@ t.test('benchmark-sized strings (n = 4096 and 16384, k = 32) at several noise le
 t.test('k = 0 and strings shorter than a block', async (t) => {
   for (const n of [1, 2, 31, 32, 33, 63]) {
     for (const k of [0, 1, Math.min(n, 7)]) {
-      const result = check({ n, k, seed: `small-${n}-${k}`, p: 0.05, budget: 2 }, 30)
+      const result = check({ n, k, stride: 1 + (n % 4), seed: `small-${n}-${k}`, p: 0.05, budget: 2 }, 30)
       t.same(result.mismatches, [], `n = ${n}, k = ${k}`)
     }
   }

@@ -4,6 +4,7 @@ import { popcount32, wordsFor } from '../../sketch/bits.js'
 import { ISOLATED_PATTERN, LOCAL_PATTERN, beltMass, prepareBelt, readBelt } from '../../sketch/edit-calibration.js'
 import { editDistanceLV } from '../../sketch/landau-vishkin.js'
 import {
+  LCP_TREE_DEFAULT_STRIDE,
   LCP_TREE_FIRST_LEVEL,
   lcpTree,
   lcpTreeCellOf,
@@ -23,29 +24,57 @@ const K = 32
 const NEAR = 3000
 const UNRELATED = 40
 
+/** The level stride a plan stores (plans without one predate strides: every level). */
+function strideOf(plan: { params: Record<string, unknown> }): number {
+  return (plan.params.levelStride as number | undefined) ?? 1
+}
+
 /** Nibble table as built inside the mechanism, from the public cellOf table (test reimplementation). */
 function nibbleTable(n: number, seed: string): Uint32Array {
   return nibbleTableOf(lcpTreeCellOf(n, seed))
 }
 
 t.test('layout and plan: levels, Δ, words per record, reliability threshold', async (t) => {
-  const layout = lcpTreeLayout(N)
-  t.equal(layout.levels, 7, 'levels 6..12')
+  const layout = lcpTreeLayout(N, 1)
+  t.equal(layout.levels, 7, 'stride 1 (the paper): levels 6..12')
   t.equal(layout.wordsPerRecord, 128 + 64 + 32 + 16 + 8 + 4 + 2 + 1)
+  const sparse = lcpTreeLayout(N, 4)
+  t.equal(sparse.levels, 2, 'stride 4: levels 6 and 10')
+  t.equal(sparse.topStored, 10)
+  t.equal(sparse.wordsPerRecord, 128 + 64 + 4)
+  t.equal(lcpTreeLayout(N, 3).levels, 3, 'stride 3: levels 6, 9, 12')
   t.equal(lcpTreeLayout(100).levels, 1, 'n = 100: one 64-bit block')
   t.equal(lcpTreeLayout(63).levels, 0, 'n < 64: raw bits only')
-  const plan = lcpTree.plan({ n: N, k: K, epsilonMicro: 80_000_000, unitBits: 2, options: {} }, 'seed')
-  t.equal(plan.delta, 2 * 8, 'Δ = unitBits · (1 + #levels)')
-  t.equal(plan.params.hashSeed, 'seed')
+  for (const bad of [0, 5, 1.5, NaN]) t.throws(() => lcpTreeLayout(N, bad), RangeError, `stride ${bad} refused`)
+
+  const paper = lcpTree.plan({ n: N, k: K, epsilonMicro: 80_000_000, unitBits: 2, options: { levelStride: 1 } }, 'seed')
+  t.equal(paper.delta, 2 * 8, 'stride 1: Δ = unitBits · (1 + #levels) = 2 · 8')
+  t.equal(paper.params.hashSeed, 'seed')
+  t.equal(paper.params.levelStride, 1)
   // ln(W·2(J+1)(k+1)²/α) with W = 32, J = 12, α = 0.05.
   const needed = 8 * Math.log((32 * 26 * 33 * 33) / 0.05)
   t.ok(Math.abs(lcpTreeReliableEpsilon(N, K, 8) - needed) < 1e-9, `reliable from ε = ${needed.toFixed(2)} at Δ = 8`)
   for (const eps of [60, 80, 120]) {
-    const p = lcpTree.plan({ n: N, k: K, epsilonMicro: eps * 1_000_000, unitBits: 1, options: {} }, 'seed')
-    t.equal(p.reliable, false, `ε = ${eps} is flagged unreliable`)
+    const p = lcpTree.plan({ n: N, k: K, epsilonMicro: eps * 1_000_000, unitBits: 1, options: { levelStride: 1 } }, 'seed')
+    t.equal(p.reliable, false, `stride 1: ε = ${eps} is flagged unreliable`)
     t.ok(p.notes.some((s) => s.startsWith('unreliable')), 'with a note saying why')
   }
-  t.equal(lcpTree.plan({ n: N, k: K, epsilonMicro: 134_000_000, unitBits: 1, options: {} }, 'seed').reliable, true)
+  t.equal(lcpTree.plan({ n: N, k: K, epsilonMicro: 134_000_000, unitBits: 1, options: { levelStride: 1 } }, 'seed').reliable, true)
+
+  const plan = lcpTree.plan({ n: N, k: K, epsilonMicro: 80_000_000, unitBits: 2, options: {} }, 'seed')
+  t.equal(plan.params.levelStride, LCP_TREE_DEFAULT_STRIDE, 'new plans use the default stride')
+  t.equal(plan.delta, 2 * (1 + lcpTreeLayout(N, LCP_TREE_DEFAULT_STRIDE).levels), 'Δ counts the stored levels only')
+  t.equal(plan.wordsPerRecord, lcpTreeLayout(N, LCP_TREE_DEFAULT_STRIDE).wordsPerRecord)
+  // Stride 4 at n = 4096: Δ = 3, T = 2^4·⌈13/4⌉·33² tests.
+  const needed4 = 3 * Math.log((32 * 16 * 4 * 33 * 33) / 0.05)
+  t.ok(Math.abs(lcpTreeReliableEpsilon(N, K, 3, 4) - needed4) < 1e-9, `stride 4: reliable from ε = ${needed4.toFixed(2)} at Δ = 3`)
+  const low = lcpTree.plan({ n: N, k: K, epsilonMicro: 40_000_000, unitBits: 1, options: { levelStride: 4 } }, 'seed')
+  t.equal(low.reliable, false, 'stride 4: ε = 40 is flagged unreliable')
+  t.ok(low.notes.some((s) => s.startsWith('unreliable')), 'with a note saying why')
+  t.equal(lcpTree.plan({ n: N, k: K, epsilonMicro: 60_000_000, unitBits: 1, options: { levelStride: 4 } }, 'seed').reliable, true, 'stride 4: ε = 60 is reliable')
+  for (const bad of [0, 5, 2.5, '2']) {
+    t.throws(() => lcpTree.plan({ n: N, k: K, epsilonMicro: 1, unitBits: 1, options: { levelStride: bad } }, 'seed'), RangeError, `levelStride ${String(bad)} refused`)
+  }
   t.throws(() => lcpTree.plan({ n: N, k: K, epsilonMicro: 1, unitBits: 1, options: { W: 64 } }, 'seed'), RangeError)
   t.throws(() => lcpTree.plan({ n: N, k: K, epsilonMicro: 1, unitBits: 1, options: {} }, ''), RangeError)
   t.throws(() => lcpTree.plan({ n: 10, k: 11, epsilonMicro: 1, unitBits: 1, options: {} }, 'seed'), RangeError)
@@ -59,10 +88,11 @@ t.test('privacy: t changed bits (unitBits = t) change at most Δ clean cells, fo
       fc.integer({ min: 1, max: 3 }),
       fc.integer(),
       fc.array(fc.nat(), { minLength: 3, maxLength: 3 }),
-      (seed, n, tBits, dataSeed, positions) => {
+      fc.integer({ min: 1, max: 4 }),
+      (seed, n, tBits, dataSeed, positions, stride) => {
         const unitBits = Math.min(tBits, n)
-        const plan = lcpTree.plan({ n, k: 0, epsilonMicro: 1_000_000, unitBits, options: {} }, seed)
-        const layout = lcpTreeLayout(n)
+        const plan = lcpTree.plan({ n, k: 0, epsilonMicro: 1_000_000, unitBits, options: { levelStride: stride } }, seed)
+        const layout = lcpTreeLayout(n, stride)
         const nibble = nibbleTable(n, seed)
         const record = randomString(n, dataRng(String(dataSeed)))
         const neighbour = record.slice()
@@ -76,10 +106,10 @@ t.test('privacy: t changed bits (unitBits = t) change at most Δ clean cells, fo
         for (let w = 0; w < a.length; w++) changed += popcount32(a[w] ^ b[w])
         if (changed > plan.delta) return false
         if (changedPositions.size === 1) {
-          // One position: exactly its raw cell plus one cell in every level whose full blocks cover it.
+          // One position: exactly its raw cell plus one cell in every stored level whose full blocks cover it.
           const [x] = [...changedPositions]
           let covering = 0
-          for (let j = LCP_TREE_FIRST_LEVEL; j <= layout.topLevel; j++) if (x < Math.floor(n / 2 ** j) * 2 ** j) covering++
+          for (let j = LCP_TREE_FIRST_LEVEL; j <= layout.topLevel; j += stride) if (x < Math.floor(n / 2 ** j) * 2 ** j) covering++
           return changed === 1 + covering
         }
         return true
@@ -87,14 +117,14 @@ t.test('privacy: t changed bits (unitBits = t) change at most Δ clean cells, fo
     ),
     { numRuns: 300 },
   )
-  t.pass('300 random seeds, records, positions and unitBits')
+  t.pass('300 random seeds, records, positions, unitBits and level strides')
 })
 
 t.test('builder writes the clean sketch with randomized response on every cell', async (t) => {
   const n = 1000
   const plan = lcpTree.plan({ n, k: 8, epsilonMicro: 10_000_000, unitBits: 1, options: {} }, 'b-seed')
   const flip = flipProbability(plan.epsilonMicro, plan.delta)
-  const layout = lcpTreeLayout(n)
+  const layout = lcpTreeLayout(n, strideOf(plan))
   const nibble = nibbleTable(n, 'b-seed')
   const build = lcpTree.builder(plan, flip, new SeededNoiseSource('lcp-builder'))
   const rng = dataRng('lcp-builder-data')
@@ -121,13 +151,13 @@ t.test('builder writes the clean sketch with randomized response on every cell',
   t.equal(outside, 0, 'nothing written outside the record')
 })
 
-t.test('without noise the tree never overestimates and is exact unless parity words collide', async (t) => {
+for (const stride of [1, LCP_TREE_DEFAULT_STRIDE]) t.test(`without noise the tree never overestimates and is exact unless parity words collide (stride ${stride})`, async (t) => {
   const n = 1200
   const k = 24
-  const plan = lcpTree.plan({ n, k, epsilonMicro: 500_000_000, unitBits: 1, options: {} }, 'clean-seed')
+  const plan = lcpTree.plan({ n, k, epsilonMicro: 500_000_000, unitBits: 1, options: { levelStride: stride } }, 'clean-seed')
   // A table for a vanishing p̃ (2^-53): the simulated sketches are noise-free as well.
   const cal = lcpTree.calibrate(plan, 2 ** -53)
-  const layout = lcpTreeLayout(n)
+  const layout = lcpTreeLayout(n, stride)
   const nibble = nibbleTable(n, 'clean-seed')
   const rng = dataRng('clean-data')
   const query = randomString(n, rng)
@@ -179,8 +209,10 @@ for (const epsilon of [60, 80, 120]) {
           `${(100 * run.coverage).toFixed(2)} % (calibrated ${(100 * predicted).toFixed(2)} % for the pattern, ` +
           `${(100 * pooled).toFixed(2)} % for the mixture), calibration ${run.calibrateMs.toFixed(0)} ms`,
       )
-      t.equal(run.plan.reliable, false, 'below the reliable ε')
-      t.ok([...run.near, ...run.unrelated].every((e) => e.status === 'unreliable'), 'every estimate has status unreliable')
+      const reliable = epsilon >= (run.plan.params.reliableEpsilon as number)
+      t.equal(run.plan.reliable, reliable, `${reliable ? 'at or above' : 'below'} the reliable ε (${(run.plan.params.reliableEpsilon as number).toFixed(1)} at Δ = ${run.plan.delta})`)
+      const flagged = [...run.near, ...run.unrelated].every((e) => e.status === 'unreliable')
+      t.equal(flagged, !reliable, reliable ? 'no estimate is flagged unreliable' : 'every estimate has status unreliable')
       t.ok(Math.abs(run.meanError) <= 1, 'mean error within one edit')
       t.ok(Math.abs(pooled - 0.95) < 0.005, 'the belt has simulated mass 95 % for the mixture (up to hulls across strata)')
       t.ok(Math.abs(run.coverage - predicted) <= 3 * se, `${pattern}: coverage matches the calibrated pattern within 3 SE`)
@@ -192,8 +224,16 @@ for (const epsilon of [60, 80, 120]) {
   })
 }
 
+t.test('below its reliable ε every estimate is flagged unreliable, and the plan says so', async (t) => {
+  const run = accuracyRun(lcpTree, { n: N, k: K, epsilon: 30, near: 200, unrelated: 10, seed: 'lcp-30' })
+  t.equal(run.plan.reliable, false, `ε = 30 is below ${(run.plan.params.reliableEpsilon as number).toFixed(1)}`)
+  t.ok(run.plan.notes.some((s) => s.startsWith('unreliable')), 'with a note saying why')
+  t.ok([...run.near, ...run.unrelated].every((e) => e.status === 'unreliable'), 'every estimate has status unreliable')
+  t.comment(`n=${N}, ε=30: mean error ${run.meanError.toFixed(3)}, sd ${run.sdError.toFixed(3)}, coverage ${(100 * run.coverage).toFixed(2)} %`)
+})
+
 t.test('at a reliable ε estimates are ok or above_k', async (t) => {
-  // n = 1024 keeps the calibration cheap: Δ = 6, reliable from ε ≈ 99.3.
+  // n = 1024 keeps the calibration cheap (reliable from ε ≈ 99.3 with every level stored, about 50 with the default stride).
   const run = accuracyRun(lcpTree, { n: 1024, k: K, epsilon: 100, near: 300, unrelated: 10, seed: 'lcp-100' })
   t.equal(run.plan.reliable, true)
   t.ok(run.near.every((e) => e.status === 'ok' || e.status === 'above_k'), 'no unreliable status')
