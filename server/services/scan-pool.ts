@@ -1,7 +1,7 @@
 /**
  * The worker pool for scans (node:worker_threads). A sketch query is split into one record range
- * per thread, scanned by the workers over the shared sketch memory, and the ranges' top lists are
- * merged; the geometric mechanism's exact distances are computed the same way, so neither blocks
+ * per idle thread (one range when queries are waiting), scanned by the workers over the shared
+ * sketch memory, and the ranges' top lists are merged; the geometric mechanism's exact distances are computed the same way, so neither blocks
  * the event loop. The queue in front of the pool is bounded for sketch queries: when it is full the
  * query is refused with 503 and Retry-After instead of waiting without bound.
  */
@@ -77,7 +77,11 @@ export class ScanPool {
 
   readonly scan: SketchScanner = async (req) => {
     const m = req.sketch.recordCount
-    const parts = Math.max(1, Math.min(this.#threads, Math.floor(m / MIN_RANGE)))
+    // Split over the threads that are idle now: with queries waiting, a whole query per thread
+    // costs fewer messages and merges than every query cut in pieces, and a piece never waits
+    // behind another query's work while its sibling is done.
+    const idle = this.#queue.length > 0 ? 0 : this.#slots.filter((slot) => slot.running === null).length
+    const parts = Math.max(1, Math.min(idle, Math.floor(m / MIN_RANGE)))
     if (parts === 1 && m < MIN_RANGE) return scanInline(req)
     if (this.#queue.length + parts > this.#maxQueue) {
       throw new ProblemError(503, 'overloaded', 'too many queries are waiting for a scan worker; retry later', { retryAfter: 1 })

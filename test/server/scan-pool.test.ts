@@ -64,6 +64,15 @@ t.test('worker pool scans give exactly the single-thread results', async (t) => 
     ),
     { numRuns: 12, seed: 7 },
   )
+  // Concurrent queries: the first are split over the idle threads, later ones go whole to one thread.
+  const concurrent = Array.from({ length: 8 }, (_, i) => ({
+    sketch,
+    queries: [randomBits(N, () => rng.nextUint32())],
+    options: { confidence: 0.95, simultaneousM: null },
+    top: 20 + i,
+  }))
+  const answers = await Promise.all(concurrent.map((req) => pool.scan(req)))
+  t.ok(answers.every((a, i) => JSON.stringify(a) === JSON.stringify(scanInline(concurrent[i]))), 'eight concurrent queries: each equals its inline scan')
 })
 
 t.test('the pool is first in, first out: queued queries finish in the order they came, and a failing task fails only its query', async (t) => {
