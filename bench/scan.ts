@@ -62,12 +62,16 @@ const queries = Array.from({ length: 32 }, () => randomBits(n, next))
  * Median ms of each measurement, taken in alternation (a, b, a, b, ...) after warm-ups: on a shared
  * VM memory bandwidth drifts by tens of percent between seconds, and alternating puts both sides of
  * a ratio under the same drift. Medians, because single slow rounds (another tenant) are common.
+ * A full collection before each timed call (the bench runs with --expose-gc): otherwise the garbage
+ * of one measurement is collected by V8's background threads during the next, and on two cores
+ * those threads take a core from the scan workers (which run at a lower priority by design).
  */
 async function alternate(fns: Array<() => unknown>, reps: number, warmups = 10): Promise<number[]> {
   for (let i = 0; i < warmups; i++) for (const fn of fns) await fn()
   const times = fns.map(() => [] as number[])
   for (let i = 0; i < reps; i++) {
     for (let f = 0; f < fns.length; f++) {
+      gc?.()
       const s = performance.now()
       await fns[f]()
       times[f].push(performance.now() - s)
