@@ -5,11 +5,12 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
-COPY package.json package-lock.json ./
-RUN npm ci
-COPY tsconfig.json tsconfig.build.json binding.gyp ./
+COPY package.json package-lock.json binding.gyp ./
 COPY scripts ./scripts
 COPY native ./native
+# npm ci runs the install script, which compiles the native count filter
+RUN npm ci
+COPY tsconfig.json tsconfig.build.json ./
 COPY server ./server
 COPY cli ./cli
 COPY sketch ./sketch

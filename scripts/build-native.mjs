@@ -1,6 +1,7 @@
 // Builds the optional native count filter (native/count-filter.c → build/Release/count_filter.node)
-// with node-gyp, which npm provides to its scripts. Skipped when the addon is newer than its
-// sources. When the build fails (no C compiler, an unsupported platform), one warning line is
+// with node-gyp, which npm provides to its scripts. Run by `npm ci` (the install script: without it
+// npm would run node-gyp itself, and fail the install when there is no compiler) and by
+// `npm run build`. Skipped when the addon is newer than its sources. When the build fails (no C compiler, an unsupported platform), one warning line is
 // printed and the build goes on: dpdist then scans with its WebAssembly filter (same answers, slower).
 import { spawnSync } from 'node:child_process'
 import { existsSync, statSync } from 'node:fs'
