@@ -54,16 +54,19 @@ typedef uint32_t (*filter_fn)(const uint32_t *rec, uint32_t count, uint32_t w, c
 
 static inline uint32_t xor_popcount(const uint32_t *a, const uint32_t *b, uint32_t w) { XOR_POPCOUNT_BODY }
 
+/* Appends the hit (index, c) when c < cut; returns the number of hits. */
+static inline uint32_t keep(int32_t *hits, uint32_t h, int32_t index, uint32_t c, uint32_t cut) {
+  if (c < cut) {
+    hits[2 * h] = index;
+    hits[2 * h + 1] = (int32_t)c;
+    h++;
+  }
+  return h;
+}
+
 #define FILTER_LOOP(COUNT_FN)                                                                                                      \
   uint32_t h = 0;                                                                                                                  \
-  for (uint32_t r = 0; r < count; r++) {                                                                                           \
-    uint32_t c = COUNT_FN(rec + (size_t)r * w, q, w);                                                                              \
-    if (c < cut) {                                                                                                                 \
-      hits[2 * h] = base + (int32_t)r;                                                                                             \
-      hits[2 * h + 1] = (int32_t)c;                                                                                                \
-      h++;                                                                                                                         \
-    }                                                                                                                              \
-  }                                                                                                                                \
+  for (uint32_t r = 0; r < count; r++) h = keep(hits, h, base + (int32_t)r, COUNT_FN(rec + (size_t)r * w, q, w), cut);           \
   return h;
 
 static uint32_t filter_portable(const uint32_t *rec, uint32_t count, uint32_t w, const uint32_t *q, uint32_t cut, int32_t *hits,
@@ -164,14 +167,7 @@ AVX512 static inline uint32_t emit8(__m512i sums, __mmask8 below, int32_t first,
     const __m512i sums = sum8(c0, c1, c2, c3, c4, c5, c6, c7);                                                                     \
     h = emit8(sums, _mm512_cmplt_epu64_mask(sums, cutv), base + (int32_t)r, hits, h);                                              \
   }                                                                                                                                \
-  for (; r < count; r++) {                                                                                                         \
-    const uint32_t c = (uint32_t)_mm512_reduce_add_epi64(COUNTS(rec + (size_t)r * w));                                             \
-    if (c < cut) {                                                                                                                 \
-      hits[2 * h] = base + (int32_t)r;                                                                                             \
-      hits[2 * h + 1] = (int32_t)c;                                                                                                \
-      h++;                                                                                                                         \
-    }                                                                                                                              \
-  }                                                                                                                                \
+  for (; r < count; r++) h = keep(hits, h, base + (int32_t)r, (uint32_t)_mm512_reduce_add_epi64(COUNTS(rec + (size_t)r * w)), cut); \
   return h;
 
 /*
@@ -227,11 +223,7 @@ AVX512 static uint32_t filter_avx512_16(const uint32_t *rec, uint32_t count, uin
   }
   for (; r < count; r++) {
     const uint32_t c = (uint32_t)_mm512_reduce_add_epi64(_mm512_popcnt_epi64(_mm512_xor_si512(_mm512_loadu_si512(rec + (size_t)r * 16), qv)));
-    if (c < cut) {
-      hits[2 * h] = base + (int32_t)r;
-      hits[2 * h + 1] = (int32_t)c;
-      h++;
-    }
+    h = keep(hits, h, base + (int32_t)r, c, cut);
   }
   return h;
 }

@@ -6,16 +6,7 @@ import { SLOT_BYTES, SLOTS, allocateSketchMemory } from '../../sketch/sketch-mem
 import { newKernelInstance } from '../../sketch/popcount-wasm.js'
 import { SeededNoiseSource } from '../support/seeded-noise.js'
 import { seededProperty } from '../support/property.js'
-
-/** Random words where all-ones and all-zeros words are common (byte lanes at their extremes). */
-function words(source: SeededNoiseSource, count: number): Uint32Array {
-  const out = new Uint32Array(new SharedArrayBuffer(count * 4))
-  for (let i = 0; i < count; i++) {
-    const kind = source.nextUint32() & 3
-    out[i] = kind === 0 ? 0xffffffff : kind === 1 ? 0 : source.nextUint32()
-  }
-  return out
-}
+import { sameHits, words } from '../support/count-filters.js'
 
 /** The definition: (index, count) of every record in the block with count < cut, in order. */
 function expectedHits(block: Uint32Array, m: number, w: number, query: Uint32Array, cut: number): number[] {
@@ -108,21 +99,7 @@ t.test('in place on a shared sketch memory: the same hits as the copying filter,
     const queries = [words(source, w), words(source, w), words(source, w)]
     const inPlace = inPlaceCountFilter(memory, data, queries.length, w, 2048)
     if (inPlace === null) return t.fail('no in-place filter')
-    const copying = newCountFilter()
-    inPlace.setQueries(queries, w, 2048)
-    copying.setQueries(queries, w, 2048)
-    let same = true
-    for (let first = 0; first < m; first += 2048) {
-      const count = Math.min(2048, m - first)
-      inPlace.loadBlock(data, first, count)
-      copying.loadBlock(data, first, count)
-      for (let q = 0; q < queries.length; q++) {
-        const cut = 14 * w + q * w
-        const a = inPlace.filter(q, cut, 7, count - 7)
-        const b = copying.filter(q, cut, 7, count - 7)
-        if (a !== b || inPlace.hits.subarray(0, 2 * a).some((x, i) => x !== copying.hits[i])) same = false
-      }
-    }
+    const same = sameHits(inPlace, newCountFilter(), data, queries, w, m)
     inPlace.release()
     t.ok(same, `w=${w}: identical hits (sub-ranges of every block, three queries)`)
     t.throws(() => inPlaceCountFilter(memory, data, 1, w, 2048)?.loadBlock(new Uint32Array(data), 0, 1), RangeError, 'reads only its own sketch')

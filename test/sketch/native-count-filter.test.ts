@@ -8,18 +8,9 @@ import { nativeCountFilterModule } from '../../sketch/native-count-filter.js'
 import { allocateSketchMemory } from '../../sketch/sketch-memory.js'
 import { SeededNoiseSource } from '../support/seeded-noise.js'
 import { seededProperty } from '../support/property.js'
+import { sameHits, words } from '../support/count-filters.js'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
-
-/** Random words where all-ones and all-zeros words are common (whole lanes at their extremes). */
-function words(source: SeededNoiseSource, count: number): Uint32Array {
-  const out = new Uint32Array(count)
-  for (let i = 0; i < count; i++) {
-    const kind = source.nextUint32() & 3
-    out[i] = kind === 0 ? 0xffffffff : kind === 1 ? 0 : source.nextUint32()
-  }
-  return out
-}
 
 /** The definition: (base + index, count) of every record in [first, first + count) with count < cut, in order. */
 function expectedHits(records: Uint32Array, first: number, count: number, w: number, query: Uint32Array, cut: number, base = 0): number[] {
@@ -93,25 +84,7 @@ t.test('the native CountFilter matches the WebAssembly one on a shared sketch me
     const { data } = allocateSketchMemory(m * w)
     data.set(words(source, m * w))
     const queries = [words(source, w), words(source, w), words(source, w)]
-    const fast = nativeCountFilter()!
-    const wasm = newCountFilter()
-    fast.setQueries(queries, w, 2048)
-    wasm.setQueries(queries, w, 2048)
-    let same = true
-    for (let first = 0; first < m; first += 2048) {
-      const count = Math.min(2048, m - first)
-      fast.loadBlock(data, first, count)
-      wasm.loadBlock(data, first, count)
-      const cuts = Uint32Array.from(queries, (_, q) => 14 * w + q * w)
-      const batch = fast.filterEach!(cuts)
-      for (let q = 0; q < queries.length; q++) {
-        const b = wasm.filter(q, cuts[q])
-        if (batch.counts[q] !== b || Array.from({ length: 2 * b }, (_, i) => batch.hits[q * batch.stride + i]).some((x, i) => x !== wasm.hits[i])) same = false
-        const a = fast.filter(q, cuts[q], 7, count - 7)
-        const c = wasm.filter(q, cuts[q], 7, count - 7)
-        if (a !== c || fast.hits.subarray(0, 2 * a).some((x, i) => x !== wasm.hits[i])) same = false
-      }
-    }
+    const same = sameHits(nativeCountFilter()!, newCountFilter(), data, queries, w, m)
     t.ok(same, `w=${w}: identical hits`)
   }
 })
