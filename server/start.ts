@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify'
 import { pino, type Logger } from 'pino'
 import { openDatabase } from '../db/database.js'
 import { productionNoiseSource } from '../privacy/noise-source.js'
+import { nativeCountFilterModule } from '../sketch/native-count-filter.js'
 import { buildApp } from './app.js'
 import type { Config } from './config.js'
 import { loggerOptions } from './logger.js'
@@ -31,6 +32,9 @@ export async function start(config: Config, logger: Logger = pino(loggerOptions(
   }
   const loaded = services.sketches.loadAll()
   logger.info({ sketches: loaded.sketches, bytes: loaded.bytes, ms: loaded.ms }, 'sketches loaded into memory')
+  // Which inner loop scans use (the answers are the same either way; the speed is not).
+  const native = nativeCountFilterModule()
+  logger.info({ countFilter: native === null ? 'webassembly' : `native ${native.path}` }, 'sketch scans count with this filter')
   const app = await buildApp({ config, services, logger })
   let closed = false
   const close = async () => {

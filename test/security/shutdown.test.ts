@@ -130,6 +130,7 @@ t.test('SIGTERM during in-flight queries and a build', async (t) => {
   t.same(exit, { code: 0, signal: null }, 'the process exits 0')
   t.ok(elapsed < GRACE_MS, `within the grace delay (${elapsed} ms < ${GRACE_MS} ms)`)
   t.match(s.stdout(), /"shutting down"/, 'it logged the shutdown')
+  t.match(s.stdout(), /"countFilter":"(native [a-z0-9-]+|webassembly)"/, 'it logged which count filter its scans use')
   t.notMatch(s.stderr() + s.stdout(), /killed by timeout|unhandled error/, 'no timeout, no unhandled error')
 
   // the database as the shutdown left it (read-only: before any start-up recovery)
