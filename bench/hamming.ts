@@ -21,6 +21,7 @@ import { bestXorPopcountScan } from '../sketch/popcount-wasm.js'
 import { scanTop } from '../server/services/scan.js'
 import type { WasmMemory } from '../sketch/popcount-wasm.js'
 import { allocateSketchMemory } from '../sketch/sketch-memory.js'
+import { nativeCountFilterModule } from '../sketch/native-count-filter.js'
 import type { SketchMechanism } from '../sketch/mechanism.js'
 import { parity } from '../sketch/parity.js'
 import { pl07 } from '../sketch/pl07.js'
@@ -292,10 +293,10 @@ against the planted distances; pl07's two estimators read the same stored sketch
 
 ${table}
 
-Reading the table: a parity query costs M/32 word XOR-popcounts per record in a WebAssembly kernel that reads the sketch
-in place and hands JavaScript only the records whose count beats the top list's cut (the whole answer is a function of
+Reading the table: a parity query costs M/32 word XOR-popcounts per record in a count filter that reads the sketch
+in place (this run: ${nativeCountFilterModule() === null ? 'WebAssembly' : `native, ${nativeCountFilterModule()!.path}`}) and hands JavaScript only the records whose count beats the top list's cut (the whole answer is a function of
 the count when L = 1), plus sketching the query once (O(n): about 0.07 ms at n = 65 536). So its speed-up over the
-exact scan is about n/M while m is large: the exact scan here copies the raw records through the same kind of kernel,
+exact scan is about n/M while m is large: the exact scan here copies the raw records through a WebAssembly kernel,
 and at m = 10^6, n = 1024 both are bound by memory, not by counting. pl07 stores M2·L groups of M1 unaligned cells (L = ⌈2 ln k⌉ repetitions,
 each costing Δ), counts every group separately and inverts a normal belt per record, so it is slower than parity
 and, at these ε, far less accurate; its "paper" estimator carries the noise count M2·(M1 p̃ + …) as bias.
