@@ -44,7 +44,14 @@ export interface TopHits {
   unbiased: Float64Array
 }
 
-const BLOCK = 8192
+/**
+ * Records per scan block: the queries of a batch each pass over a block while it is in cache, so a
+ * block is at most about 1 MiB (half this machine class's L2), and at most 8192 records, which keeps
+ * the per-call overhead of the filters small (64-byte parity records: 8192 = 512 KiB).
+ */
+function blockRecords(wordsPerRecord: number): number {
+  return Math.max(64, Math.min(8192, Math.floor(2 ** 20 / (4 * wordsPerRecord))))
+}
 
 /**
  * A max-heap of at most `capacity` hits keyed by (estimate, ordinal): the root is the worst kept.
@@ -258,10 +265,10 @@ export function useNativeCountFilter(enabled: boolean): void {
  * The native filter when it was built (it reads any sketch in place), else the WebAssembly filter
  * in place on the sketch's shared memory when possible, else this thread's copying filter.
  */
-function filterFor(task: ScanTask, queryCount: number): CountFilter {
+function filterFor(task: ScanTask, queryCount: number, block: number): CountFilter {
   if (threadNative === undefined) threadNative = nativeCountFilter()
   if (threadNative !== null) return threadNative
-  const inPlace = task.memory ? inPlaceCountFilter(task.memory, task.data, queryCount, task.plan.wordsPerRecord, BLOCK) : null
+  const inPlace = task.memory ? inPlaceCountFilter(task.memory, task.data, queryCount, task.plan.wordsPerRecord, block) : null
   return inPlace ?? (threadFilter ??= newCountFilter())
 }
 
@@ -274,13 +281,14 @@ export function scanTop(task: ScanTask): TopHits[] {
   // Estimators that are a table on the XOR popcount go through the count filter, in bulk.
   const tables = estimators.map((e) => (e.byCount && e.byCount.query.length === wpr ? CountTable.for(e.byCount.estimates) : null))
   const filtered = estimators.flatMap((e, q) => (tables[q] === null ? [] : [{ q, query: e.byCount!.query, table: tables[q]! }]))
-  const filter = filtered.length === 0 ? null : filterFor(task, filtered.length)
+  const blockSize = blockRecords(wpr)
+  const filter = filtered.length === 0 ? null : filterFor(task, filtered.length, blockSize)
   const cuts = new Uint32Array(filtered.length)
   let batching = false
   try {
-    filter?.setQueries(filtered.map((f) => f.query), wpr, BLOCK)
-    for (let block = task.from; block < task.to; block += BLOCK) {
-      const end = Math.min(task.to, block + BLOCK)
+    filter?.setQueries(filtered.map((f) => f.query), wpr, blockSize)
+    for (let block = task.from; block < task.to; block += blockSize) {
+      const end = Math.min(task.to, block + blockSize)
       if (filter !== null) {
         filter.loadBlock(task.data, block, end - block)
         // Once every top list has its cut, a batch kernel serves all queries in one pass over the block.
