@@ -34,8 +34,14 @@ function flipCells(layout: LcpTreeLayout, sketch: Uint32Array, offset: number, p
       if (rng.uint32() / 2 ** 32 < p) sketch[from + (c >>> 5)] ^= 1 << (31 - (c & 31))
     }
   }
-  flipRange(offset, layout.n)
-  flipRange(offset + layout.rawWords, (layout.wordsPerRecord - layout.rawWords) * LCP_TREE_W)
+  if (layout.interleaved) {
+    // full blocks: two raw words and the block's first-level word each; then the raw tail
+    flipRange(offset, layout.blocks * (64 + LCP_TREE_W))
+    flipRange(offset + 3 * layout.blocks, layout.n - 64 * layout.blocks)
+  } else {
+    flipRange(offset, layout.n)
+  }
+  flipRange(offset + layout.rawSpan, (layout.wordsPerRecord - layout.rawSpan) * LCP_TREE_W)
 }
 
 /** Reference LCE, straight from the definitions; `treeTests` counts the parity-word tests made. */
@@ -50,7 +56,9 @@ class ReferenceLce {
   ) {}
 
   private rawBit(x: number): number {
-    return getBit(this.sketch, x, this.off)
+    const w = x >>> 5
+    const at = this.layout.interleaved ? w + (w >>> 1) : w
+    return (this.sketch[this.off + at] >>> (31 - (x & 31))) & 1
   }
 
   /** B's parity word of the A-block [s, s + len) on diagonal d, position by position. */
@@ -63,7 +71,8 @@ class ReferenceLce {
   private eq(j: number, pos: number, d: number): boolean {
     this.treeTests++
     const level = (j - LCP_TREE_FIRST_LEVEL) / this.layout.stride
-    const node = this.sketch[this.off + this.layout.levelOffset[level] + Math.floor(pos / 2 ** j)] >>> 0
+    const step = level === 0 ? this.layout.levelStep : 1
+    const node = this.sketch[this.off + this.layout.levelOffset[level] + Math.floor(pos / 2 ** j) * step] >>> 0
     return node === this.queryWord(pos, 2 ** j, d)
   }
 
@@ -112,6 +121,8 @@ interface Case {
   k: number
   /** Level stride of the layout. */
   stride: number
+  /** Interleaved layout (raw words with first-level words). */
+  interleaved: boolean
   seed: string
   p: number
   /** Planted edit budget of the near records. */
@@ -124,9 +135,9 @@ interface Case {
  * mismatches and the reference's tree tests.
  */
 function check(c: Case, lceCalls: number): { mismatches: string[]; treeTests: number } {
-  const { n, k, stride, seed, p, budget } = c
+  const { n, k, stride, interleaved, seed, p, budget } = c
   const rng = dataRng(`lcp-query/${seed}`)
-  const layout = lcpTreeLayout(n, stride)
+  const layout = lcpTreeLayout(n, stride, interleaved)
   const cellOf = lcpTreeCellOf(n, seed)
   const nibble = nibbleTableOf(cellOf)
   const query = randomString(n, rng)
@@ -151,7 +162,7 @@ function check(c: Case, lceCalls: number): { mismatches: string[]; treeTests: nu
     flipCells(layout, sketches, offsets[r], p, rng)
     sketches[offsets[r] + wpr] = rng.uint32()
   })
-  const oracle = lcpTreeOracle(n, k, seed, query, stride)
+  const oracle = lcpTreeOracle(n, k, seed, query, stride, interleaved)
   const reference = new ReferenceLce(layout, cellOf, sketches, query)
   const h = Math.floor(k / 2)
   const mismatches: string[] = []
@@ -195,17 +206,18 @@ t.test('random sizes, caps and noise: LCE and LV equal the reference', async (t)
         fc.integer({ min: 0, max: 40 }),
         fc.integer(),
         fc.integer({ min: 1, max: 4 }),
+        fc.boolean(),
       ],
-      (n, kRaw, p, budget, seed, stride) => {
+      (n, kRaw, p, budget, seed, stride, interleaved) => {
         const k = Math.min(kRaw, n)
-        const result = check({ n, k, stride, seed: `s${seed}`, p, budget }, 40)
+        const result = check({ n, k, stride, interleaved, seed: `s${seed}`, p, budget }, 40)
         treeTests += result.treeTests
         if (result.mismatches.length > 0) throw new Error(result.mismatches.slice(0, 5).join('; '))
         return true
       },
       200,
     ),
-    '200 cases, level strides 1 to 4',
+    '200 cases, level strides 1 to 4, both layouts',
   )
   t.comment(`reference tree tests: ${treeTests}`)
   t.ok(treeTests > 10_000, 'the parity-word tests were exercised')
@@ -216,10 +228,10 @@ t.test('benchmark-sized strings (n = 4096 and 16384, k = 32) at several noise le
   for (const n of [4096, 16_384]) {
     for (const p of [0, 0.0003, 0.005, 0.05]) {
       for (const budget of [0, 5, 20, 32]) {
-        for (const stride of [1, 4]) {
-          const result = check({ n, k: 32, stride, seed: `big-${n}-${p}-${budget}`, p, budget }, 60)
+        for (const [stride, interleaved] of [[1, false], [4, true]] as const) {
+          const result = check({ n, k: 32, stride, interleaved, seed: `big-${n}-${p}-${budget}`, p, budget }, 60)
           treeTests += result.treeTests
-          t.same(result.mismatches, [], `n = ${n}, p = ${p}, budget ${budget}, stride ${stride}`)
+          t.same(result.mismatches, [], `n = ${n}, p = ${p}, budget ${budget}, stride ${stride}${interleaved ? ', interleaved' : ''}`)
         }
       }
     }
@@ -230,7 +242,7 @@ t.test('benchmark-sized strings (n = 4096 and 16384, k = 32) at several noise le
 t.test('k = 0 and strings shorter than a block', async (t) => {
   for (const n of [1, 2, 31, 32, 33, 63]) {
     for (const k of [0, 1, Math.min(n, 7)]) {
-      const result = check({ n, k, stride: 1 + (n % 4), seed: `small-${n}-${k}`, p: 0.05, budget: 2 }, 30)
+      const result = check({ n, k, stride: 1 + (n % 4), interleaved: n % 2 === 0, seed: `small-${n}-${k}`, p: 0.05, budget: 2 }, 30)
       t.same(result.mismatches, [], `n = ${n}, k = ${k}`)
     }
   }

@@ -10,6 +10,7 @@ import {
   lcpTreeCellOf,
   lcpTreeCleanSketch,
   lcpTreeLayout,
+  lcpTreeRawWordAt,
   lcpTreeReliableEpsilon,
 } from '../../sketch/lcp-tree.js'
 import { flipProbability } from '../../privacy/randomized-response.js'
@@ -24,9 +25,9 @@ const K = 32
 const NEAR = 3000
 const UNRELATED = 40
 
-/** The level stride a plan stores (plans without one predate strides: every level). */
-function strideOf(plan: { params: Record<string, unknown> }): number {
-  return (plan.params.levelStride as number | undefined) ?? 1
+/** The record layout a plan stores (plans without a stride predate strides: every level, not interleaved). */
+function layoutOf(plan: { n: number; params: Record<string, unknown> }) {
+  return lcpTreeLayout(plan.n, (plan.params.levelStride as number | undefined) ?? 1, plan.params.layout === 'interleaved')
 }
 
 /** Nibble table as built inside the mechanism, from the public cellOf table (test reimplementation). */
@@ -64,7 +65,12 @@ t.test('layout and plan: levels, Δ, words per record, reliability threshold', a
   const plan = lcpTree.plan({ n: N, k: K, epsilonMicro: 80_000_000, unitBits: 2, options: {} }, 'seed')
   t.equal(plan.params.levelStride, LCP_TREE_DEFAULT_STRIDE, 'new plans use the default stride')
   t.equal(plan.delta, 2 * (1 + lcpTreeLayout(N, LCP_TREE_DEFAULT_STRIDE).levels), 'Δ counts the stored levels only')
-  t.equal(plan.wordsPerRecord, lcpTreeLayout(N, LCP_TREE_DEFAULT_STRIDE).wordsPerRecord)
+  t.equal(plan.params.layout, 'interleaved', 'new plans interleave raw words and first-level words')
+  t.equal(plan.wordsPerRecord, lcpTreeLayout(N, LCP_TREE_DEFAULT_STRIDE, true).wordsPerRecord)
+  const mixed = lcpTreeLayout(1000, 4, true)
+  t.same([mixed.rawSpan, mixed.levelOffset, mixed.levelStep, mixed.wordsPerRecord], [48, [2], 3, 48], 'n = 1000: 16 triples (the last one partial), no level 10')
+  t.equal(mixed.cells, 1000 + 32 * 15, 'cells: the raw bits and the 15 full blocks\' words')
+  t.equal(lcpTreeLayout(63, 4, true).interleaved, false, 'n < 64: nothing to interleave')
   // Stride 4 at n = 4096: Δ = 3, T = 2^4·⌈13/4⌉·33² tests.
   const needed4 = 3 * Math.log((32 * 16 * 4 * 33 * 33) / 0.05)
   t.ok(Math.abs(lcpTreeReliableEpsilon(N, K, 3, 4) - needed4) < 1e-9, `stride 4: reliable from ε = ${needed4.toFixed(2)} at Δ = 3`)
@@ -92,7 +98,7 @@ t.test('privacy: t changed bits (unitBits = t) change at most Δ clean cells, fo
       (seed, n, tBits, dataSeed, positions, stride) => {
         const unitBits = Math.min(tBits, n)
         const plan = lcpTree.plan({ n, k: 0, epsilonMicro: 1_000_000, unitBits, options: { levelStride: stride } }, seed)
-        const layout = lcpTreeLayout(n, stride)
+        const layout = layoutOf(plan)
         const nibble = nibbleTable(n, seed)
         const record = randomString(n, dataRng(String(dataSeed)))
         const neighbour = record.slice()
@@ -124,7 +130,7 @@ t.test('builder writes the clean sketch with randomized response on every cell',
   const n = 1000
   const plan = lcpTree.plan({ n, k: 8, epsilonMicro: 10_000_000, unitBits: 1, options: {} }, 'b-seed')
   const flip = flipProbability(plan.epsilonMicro, plan.delta)
-  const layout = lcpTreeLayout(n, strideOf(plan))
+  const layout = layoutOf(plan)
   const nibble = nibbleTable(n, 'b-seed')
   const build = lcpTree.builder(plan, flip, new SeededNoiseSource('lcp-builder'))
   const rng = dataRng('lcp-builder-data')
@@ -139,15 +145,18 @@ t.test('builder writes the clean sketch with randomized response on every cell',
     const out = new Uint32Array(plan.wordsPerRecord + 2)
     build(record, 0, out, 1)
     for (let w = 0; w < plan.wordsPerRecord; w++) flips += popcount32(out[1 + w] ^ clean[w])
-    padding += popcount32(out[layout.rawWords] & ~(-1 << (32 - (n & 31))))
+    const lastRaw = 1 + lcpTreeRawWordAt(layout, layout.rawWords - 1)
+    padding += popcount32(out[lastRaw] & ~(-1 << (32 - (n & 31))))
+    // the first-level slot of the partial last block holds no cell
+    if (layout.interleaved) padding += popcount32(out[1 + layout.rawSpan - 1])
     outside |= out[0] | out[plan.wordsPerRecord + 1]
   }
-  const cells = m * (n + 32 * (plan.wordsPerRecord - layout.rawWords))
+  const cells = m * layout.cells
   const mean = cells * flip.pTilde
   const sd = Math.sqrt(cells * flip.pTilde * (1 - flip.pTilde))
   t.comment(`flips ${flips}, expected ${mean.toFixed(1)} ± ${sd.toFixed(1)}`)
   t.ok(Math.abs(flips - mean) < 5 * sd, 'flip count within 5 sd of Bin(cells, p̃)')
-  t.equal(padding, 0, 'raw padding bits are not cells and stay zero')
+  t.equal(padding, 0, 'raw padding bits and the unused slot are not cells and stay zero')
   t.equal(outside, 0, 'nothing written outside the record')
 })
 
@@ -157,7 +166,7 @@ for (const stride of [1, LCP_TREE_DEFAULT_STRIDE]) t.test(`without noise the tre
   const plan = lcpTree.plan({ n, k, epsilonMicro: 500_000_000, unitBits: 1, options: { levelStride: stride } }, 'clean-seed')
   // A table for a vanishing p̃ (2^-53): the simulated sketches are noise-free as well.
   const cal = lcpTree.calibrate(plan, 2 ** -53)
-  const layout = lcpTreeLayout(n, stride)
+  const layout = layoutOf(plan)
   const nibble = nibbleTable(n, 'clean-seed')
   const rng = dataRng('clean-data')
   const query = randomString(n, rng)
