@@ -271,7 +271,7 @@ if (nMax > nMin) {
     const ac = perRecordCold('lcp-tree', nMin, eps)
     const bc = perRecordCold('lcp-tree', nMax, eps)
     if (a !== undefined && b !== undefined && ac !== undefined && bc !== undefined) {
-      lines.push(`- lcp-tree ε = ${eps}: ${(b / a).toFixed(2)}× (cold: ${(bc / ac).toFixed(2)}×, ${ac.toFixed(2)} → ${bc.toFixed(2)} µs per record)`)
+      lines.push(`- lcp-tree ε = ${eps}: ${(b / a).toFixed(3)}× (cold: ${(bc / ac).toFixed(3)}×, ${ac.toFixed(2)} → ${bc.toFixed(2)} µs per record)`)
     }
   }
   for (const eps of ['6', '8', '10']) {
