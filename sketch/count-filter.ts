@@ -51,6 +51,12 @@ export interface BatchHits {
   counts: Uint32Array
 }
 
+/** Every filter's setQueries check: a positive record length, and every query at least one record long. */
+function checkQueries(queries: readonly Uint32Array[], wordsPerRecord: number): void {
+  if (!Number.isSafeInteger(wordsPerRecord) || wordsPerRecord < 1) throw new RangeError('wordsPerRecord must be a positive integer')
+  for (const q of queries) if (q.length < wordsPerRecord) throw new RangeError('query shorter than one record')
+}
+
 /** Every filter's loadBlock check: the block must lie inside `records` (a subarray would silently shrink). */
 function checkBlock(records: Uint32Array, first: number, count: number, wordsPerRecord: number): void {
   if (!Number.isSafeInteger(first) || !Number.isSafeInteger(count) || first < 0 || count < 0 || (first + count) * wordsPerRecord > records.length) {
@@ -79,17 +85,14 @@ class WasmCountFilter implements CountFilter {
   }
 
   setQueries(queries: readonly Uint32Array[], wordsPerRecord: number, maxBlock: number): void {
-    if (!Number.isSafeInteger(wordsPerRecord) || wordsPerRecord < 1) throw new RangeError('wordsPerRecord must be a positive integer')
+    checkQueries(queries, wordsPerRecord)
     const recordBytes = wordsPerRecord * 4
     // Layout: queries back to back (16-byte aligned each), then the hit pairs, then the block.
     const queryBytes = roundUp16(recordBytes)
     this.#hitsAt = queryBytes * queries.length
     this.#recordsAt = this.#hitsAt + roundUp16(maxBlock * 8)
     this.#kernel.ensureBytes(this.#recordsAt + maxBlock * recordBytes)
-    for (let q = 0; q < queries.length; q++) {
-      if (queries[q].length < wordsPerRecord) throw new RangeError('query shorter than one record')
-      this.#kernel.words.set(queries[q].subarray(0, wordsPerRecord), (q * queryBytes) >>> 2)
-    }
+    for (let q = 0; q < queries.length; q++) this.#kernel.words.set(queries[q].subarray(0, wordsPerRecord), (q * queryBytes) >>> 2)
     this.#wpr = wordsPerRecord
     this.#filter = this.#kernel.filterFor(wordsPerRecord)
     this.#queryStride = queryBytes
@@ -150,8 +153,8 @@ class InPlaceCountFilter implements CountFilter {
 
   setQueries(queries: readonly Uint32Array[], wordsPerRecord: number): void {
     if (wordsPerRecord !== this.#wpr) throw new RangeError('the filter was made for another record length')
+    checkQueries(queries, wordsPerRecord)
     for (let q = 0; q < queries.length; q++) {
-      if (queries[q].length < wordsPerRecord) throw new RangeError('query shorter than one record')
       this.#kernel.words.set(queries[q].subarray(0, wordsPerRecord), (this.#queriesAt + q * this.#queryBytes) >>> 2)
     }
   }
@@ -224,8 +227,7 @@ class NativeCountFilter implements CountFilter {
   }
 
   setQueries(queries: readonly Uint32Array[], wordsPerRecord: number, maxBlock: number): void {
-    if (!Number.isSafeInteger(wordsPerRecord) || wordsPerRecord < 1) throw new RangeError('wordsPerRecord must be a positive integer')
-    for (const q of queries) if (q.length < wordsPerRecord) throw new RangeError('query shorter than one record')
+    checkQueries(queries, wordsPerRecord)
     this.#queries = [...queries]
     this.#wpr = wordsPerRecord
     this.#packed = new Uint32Array(queries.length * wordsPerRecord)
