@@ -303,11 +303,9 @@ export function lcpTreeCleanSketch(
   outOffset: number,
 ): void {
   const { n, rawWords, levelOffset, levelStep } = layout
-  const gap = layout.interleaved ? 1 : 0
-  for (let w = 0; w < rawWords; w++) out[outOffset + w + (w >>> 1) * gap] = record[recordOffset + w]
+  for (let w = 0; w < rawWords; w++) out[outOffset + lcpTreeRawWordAt(layout, w)] = record[recordOffset + w]
   const used = n & 31
-  const last = rawWords - 1
-  if (used !== 0) out[outOffset + last + (last >>> 1) * gap] &= -1 << (32 - used)
+  if (used !== 0) out[outOffset + lcpTreeRawWordAt(layout, rawWords - 1)] &= -1 << (32 - used)
   if (layout.levels === 0) return
   // The first level from the record itself (every full 64-bit block lies inside the string).
   const first = outOffset + levelOffset[0]
@@ -530,20 +528,23 @@ class TreeLce implements LceOracle {
     }
   }
 
+  /** The 32 noisy raw bits of the bound record from bit x (zeros past its last word), in either word order. */
+  private rawWindow(x: number): number {
+    const raw = this.raw
+    const gap = this.rawGap
+    const w = x >>> 5
+    const s = x & 31
+    const a = raw[this.off + w + (w >>> 1) * gap]
+    if (s === 0) return a
+    return (a << s) | (w + 1 < this.rawWords ? raw[this.off + w + 1 + ((w + 1) >>> 1) * gap] >>> (32 - s) : 0)
+  }
+
   /** Common prefix of the raw bits Ã[pos, end) and B[pos + d, …), end ≤ min(n, n − d). */
   private rawLce(pos: number, d: number, end: number): number {
-    const raw = this.raw
-    const off = this.off
     const words = this.words
-    const rawWords = this.rawWords
-    const gap = this.rawGap
     let x = pos
     while (x < end) {
-      const w = x >>> 5
-      const s = x & 31
-      let a = raw[off + w + (w >>> 1) * gap]
-      if (s !== 0) a = (a << s) | (w + 1 < rawWords ? raw[off + w + 1 + ((w + 1) >>> 1) * gap] >>> (32 - s) : 0)
-      const diff = a ^ paddedWindow(words, x + d)
+      const diff = this.rawWindow(x) ^ paddedWindow(words, x + d)
       if (diff !== 0) {
         x += Math.clz32(diff)
         return x < end ? x - pos : end - pos
@@ -613,13 +614,7 @@ class TreeLce implements LceOracle {
     const n = this.n
     const lim = d > 0 ? n - d : n
     if (i >= lim) return i
-    const raw = this.raw
-    const w = i >>> 5
-    const s = i & 31
-    const gap = this.rawGap
-    let a = raw[this.off + w + (w >>> 1) * gap]
-    if (s !== 0) a = (a << s) | (w + 1 < this.rawWords ? raw[this.off + w + 1 + ((w + 1) >>> 1) * gap] >>> (32 - s) : 0)
-    const diff = a ^ paddedWindow(this.words, i + d)
+    const diff = this.rawWindow(i) ^ paddedWindow(this.words, i + d)
     let end = (i + BLOCK - 1) & ~(BLOCK - 1)
     if (end > lim) end = lim
     const l = Math.clz32(diff)
@@ -706,7 +701,7 @@ function checkRequest(req: PlanRequest): void {
 }
 
 /** The plan's record layout: interleaved for plans that say so; plans made before it existed are not. */
-function layoutOf(plan: Plan): LcpTreeLayout {
+export function lcpTreeLayoutOf(plan: Plan): LcpTreeLayout {
   return lcpTreeLayout(plan.n, strideOf(plan), plan.params.layout === 'interleaved')
 }
 
@@ -731,7 +726,7 @@ export function lcpTreeStrata(k: number): number {
 
 function simulate(plan: Plan, pTilde: number): Calibration {
   const { n, k } = plan
-  const layout = layoutOf(plan)
+  const layout = lcpTreeLayoutOf(plan)
   const tables = hashTables(n, hashSeedOf(plan))
   const { nibble } = tables
   // A record costs about 2n (strings, planted edits, sketch) plus LV, ≤ (k+1)² oracle calls of up to
@@ -741,7 +736,7 @@ function simulate(plan: Plan, pTilde: number): Calibration {
   // 50 records per simulated query.
   const samples = calibrationSamples(2 ** 30, 2 * n + 4 * (k + 1) ** 2 * (layout.levels + 1), 24000)
   const perQuery = 50
-  const stride = strideOf(plan)
+  const stride = layout.stride
   // (stride 1 keeps the seed it had before strides existed, so its tables are unchanged)
   const rng = syntheticRng(`${LCP_TREE_CALIBRATION_SEED}/${n}/${k}/${pTilde}/${hashSeedOf(plan)}${stride === 1 ? '' : `/stride${stride}`}`)
   const flip = (words: Uint32Array, offset: number, nCells: number): void => {
@@ -852,7 +847,7 @@ export const lcpTree: SketchMechanism = {
     if (flip.delta !== plan.delta || flip.epsilonMicro !== plan.epsilonMicro) {
       throw new RangeError('lcp-tree: flip probability does not match the plan')
     }
-    const layout = layoutOf(plan)
+    const layout = lcpTreeLayoutOf(plan)
     const { nibble } = hashTables(plan.n, hashSeedOf(plan))
     const rr = (words: Uint32Array, offset: number, nCells: number): void => {
       randomizedResponse(words, offset, nCells, flip, noise)
@@ -874,7 +869,7 @@ export const lcpTree: SketchMechanism = {
     if (calibrationNumber(calibration, 'pTilde') !== pTilde || calibrationNumber(calibration, 'n') !== n) {
       throw new RangeError('lcp-tree: calibration does not match the sketch')
     }
-    const layout = layoutOf(plan)
+    const layout = lcpTreeLayoutOf(plan)
     const oracle = new TreeLce(layout, k, hashTables(n, hashSeedOf(plan)), query)
     const level = 1 - intervalAlpha(options)
     // The estimate is r − μ̂ (μ̂ = simulated mean error): the belt's centre, so intervals contain it.
@@ -882,7 +877,7 @@ export const lcpTree: SketchMechanism = {
     const belt = preparedBeltOf(calibration.belt, k, n, level, centre)
     // The public uniform of each record for the randomized belt (record ordinal = offset / words).
     const { wordsPerRecord } = layout
-    const uniform = beltUniforms(`lcp-tree|${n}|${k}|${plan.epsilonMicro}|${plan.unitBits}|${hashSeedOf(plan)}${strideOf(plan) === 1 ? '' : `|stride${strideOf(plan)}`}`, query, n)
+    const uniform = beltUniforms(`lcp-tree|${n}|${k}|${plan.epsilonMicro}|${plan.unitBits}|${hashSeedOf(plan)}${layout.stride === 1 ? '' : `|stride${layout.stride}`}`, query, n)
     const unreliable = !plan.reliable
     const clip = (x: number): number => (x < 0 ? 0 : x > n ? n : x)
     return (sketch: Uint32Array, offset: number): Estimate => {

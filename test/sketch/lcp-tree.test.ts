@@ -10,6 +10,7 @@ import {
   lcpTreeCellOf,
   lcpTreeCleanSketch,
   lcpTreeLayout,
+  lcpTreeLayoutOf,
   lcpTreeRawWordAt,
   lcpTreeReliableEpsilon,
 } from '../../sketch/lcp-tree.js'
@@ -24,11 +25,6 @@ const K = 32
 /** Near records per ε: the standard error of a 95 % coverage is then √(0.95·0.05/3000) ≈ 0.004. */
 const NEAR = 3000
 const UNRELATED = 40
-
-/** The record layout a plan stores (plans without a stride predate strides: every level, not interleaved). */
-function layoutOf(plan: { n: number; params: Record<string, unknown> }) {
-  return lcpTreeLayout(plan.n, (plan.params.levelStride as number | undefined) ?? 1, plan.params.layout === 'interleaved')
-}
 
 /** Nibble table as built inside the mechanism, from the public cellOf table (test reimplementation). */
 function nibbleTable(n: number, seed: string): Uint32Array {
@@ -98,7 +94,7 @@ t.test('privacy: t changed bits (unitBits = t) change at most Δ clean cells, fo
       (seed, n, tBits, dataSeed, positions, stride) => {
         const unitBits = Math.min(tBits, n)
         const plan = lcpTree.plan({ n, k: 0, epsilonMicro: 1_000_000, unitBits, options: { levelStride: stride } }, seed)
-        const layout = layoutOf(plan)
+        const layout = lcpTreeLayoutOf(plan)
         const nibble = nibbleTable(n, seed)
         const record = randomString(n, dataRng(String(dataSeed)))
         const neighbour = record.slice()
@@ -130,7 +126,7 @@ t.test('builder writes the clean sketch with randomized response on every cell',
   const n = 1000
   const plan = lcpTree.plan({ n, k: 8, epsilonMicro: 10_000_000, unitBits: 1, options: {} }, 'b-seed')
   const flip = flipProbability(plan.epsilonMicro, plan.delta)
-  const layout = layoutOf(plan)
+  const layout = lcpTreeLayoutOf(plan)
   const nibble = nibbleTable(n, 'b-seed')
   const build = lcpTree.builder(plan, flip, new SeededNoiseSource('lcp-builder'))
   const rng = dataRng('lcp-builder-data')
@@ -166,7 +162,7 @@ for (const stride of [1, LCP_TREE_DEFAULT_STRIDE]) t.test(`without noise the tre
   const plan = lcpTree.plan({ n, k, epsilonMicro: 500_000_000, unitBits: 1, options: { levelStride: stride } }, 'clean-seed')
   // A table for a vanishing p̃ (2^-53): the simulated sketches are noise-free as well.
   const cal = lcpTree.calibrate(plan, 2 ** -53)
-  const layout = layoutOf(plan)
+  const layout = lcpTreeLayoutOf(plan)
   const nibble = nibbleTable(n, 'clean-seed')
   const rng = dataRng('clean-data')
   const query = randomString(n, rng)
