@@ -256,22 +256,20 @@ for (const r of rows) {
 }
 lines.push('')
 // Sublinearity of lcp-tree: per-record query cost at the largest n over the smallest n, same ε.
-const perRecord = (method: string, n: number, eps: string): number | undefined =>
-  rows.find((r) => r.n === n && r.method.startsWith(method) && r.epsilon === eps)?.usPerRecord
-const perRecordCold = (method: string, n: number, eps: string): number | undefined =>
-  rows.find((r) => r.n === n && r.method.startsWith(method) && r.epsilon === eps)?.usPerRecordCold
+const rowOf = (method: string, n: number, eps: string): Row | undefined =>
+  rows.find((r) => r.n === n && r.method.startsWith(method) && r.epsilon === eps)
+const perRecord = (method: string, n: number, eps: string): number | undefined => rowOf(method, n, eps)?.usPerRecord
 const nMin = sizes[0][1]
 const nMax = sizes[sizes.length - 1][1]
 if (nMax > nMin) {
   lines.push(`CPU time per record, n = ${nMax} vs n = ${nMin} (${nMax / nMin}× longer strings):`)
   lines.push('')
   for (const eps of ['60', '80', '120', '400']) {
-    const a = perRecord('lcp-tree', nMin, eps)
-    const b = perRecord('lcp-tree', nMax, eps)
-    const ac = perRecordCold('lcp-tree', nMin, eps)
-    const bc = perRecordCold('lcp-tree', nMax, eps)
-    if (a !== undefined && b !== undefined && ac !== undefined && bc !== undefined) {
-      lines.push(`- lcp-tree ε = ${eps}: ${(b / a).toFixed(3)}× (cold: ${(bc / ac).toFixed(3)}×, ${ac.toFixed(2)} → ${bc.toFixed(2)} µs per record)`)
+    const lo = rowOf('lcp-tree', nMin, eps)
+    const hi = rowOf('lcp-tree', nMax, eps)
+    if (lo?.usPerRecordCold !== undefined && hi?.usPerRecordCold !== undefined) {
+      const [ac, bc] = [lo.usPerRecordCold, hi.usPerRecordCold]
+      lines.push(`- lcp-tree ε = ${eps}: ${(hi.usPerRecord / lo.usPerRecord).toFixed(3)}× (cold: ${(bc / ac).toFixed(3)}×, ${ac.toFixed(2)} → ${bc.toFixed(2)} µs per record)`)
     }
   }
   for (const eps of ['6', '8', '10']) {

@@ -150,23 +150,11 @@ async function streamRates(): Promise<{ one: number; all: number } | null> {
           }),
       ),
     )
-  const rate = async (count: number) => {
-    const start = performance.now()
-    await run(count)
-    return data.byteLength / 1e9 / ((performance.now() - start) / 1000)
-  }
-  const ones: number[] = []
-  const alls: number[] = []
-  for (let i = 0; i < 36; i++) {
-    const a = await rate(1)
-    const b = await rate(threads)
-    if (i < 5) continue // the first rounds warm up
-    ones.push(a)
-    alls.push(b)
-  }
+  // the same alternation as every other ratio here: medians of 31 runs each way after 5 warm-ups
+  const [oneMs, allMs] = await alternate([() => run(1), () => run(threads)], 31, 5)
   await Promise.all(workers.map((w) => w.terminate()))
-  const median = (xs: number[]) => xs.sort((a, b) => a - b)[xs.length >> 1]
-  return { one: median(ones), all: median(alls) }
+  const gbPerSecond = (ms: number) => data.byteLength / 1e9 / (ms / 1000)
+  return { one: gbPerSecond(oneMs), all: gbPerSecond(allMs) }
 }
 const stream = await streamRates()
 
