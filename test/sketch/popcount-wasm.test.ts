@@ -3,6 +3,7 @@ import fc from 'fast-check'
 import { exactHammingScan } from '../../sketch/hamming-exact.js'
 import { wasmXorPopcountScan } from '../../sketch/popcount-wasm.js'
 import { SeededNoiseSource } from '../support/seeded-noise.js'
+import { fillExtremeWords } from '../support/count-filters.js'
 
 const SEED = 4_096
 
@@ -20,12 +21,7 @@ function recordView(
 ): Uint32Array {
   const bytes = (offsetWords + words + slack) * 4
   const buffer = shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes)
-  const view = new Uint32Array(buffer, offsetWords * 4, words + slack)
-  for (let i = 0; i < view.length; i++) {
-    const kind = source.nextUint32() & 3
-    view[i] = kind === 0 ? 0xffffffff : kind === 1 ? 0 : source.nextUint32()
-  }
-  return view
+  return fillExtremeWords(source, new Uint32Array(buffer, offsetWords * 4, words + slack))
 }
 
 const scan = wasmXorPopcountScan()

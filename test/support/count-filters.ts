@@ -1,15 +1,19 @@
-/** Shared pieces of the count-filter tests (test/sketch/count-filter.test.ts, native-count-filter.test.ts). */
+/** Shared pieces of the count-filter and kernel tests (count-filter, native-count-filter, popcount-wasm). */
 import type { CountFilter } from '../../sketch/count-filter.js'
 import type { SeededNoiseSource } from './seeded-noise.js'
 
-/** Random words where all-ones and all-zeros words are common (whole lanes at their extremes). */
-export function words(source: SeededNoiseSource, count: number): Uint32Array {
-  const out = new Uint32Array(new SharedArrayBuffer(count * 4))
-  for (let i = 0; i < count; i++) {
+/** Fills `out` with random words where all-ones and all-zeros words are common (whole lanes at their extremes). */
+export function fillExtremeWords(source: SeededNoiseSource, out: Uint32Array): Uint32Array {
+  for (let i = 0; i < out.length; i++) {
     const kind = source.nextUint32() & 3
     out[i] = kind === 0 ? 0xffffffff : kind === 1 ? 0 : source.nextUint32()
   }
   return out
+}
+
+/** `count` such words in a fresh SharedArrayBuffer. */
+export function words(source: SeededNoiseSource, count: number): Uint32Array {
+  return fillExtremeWords(source, new Uint32Array(new SharedArrayBuffer(count * 4)))
 }
 
 /**
