@@ -13,6 +13,9 @@ RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
 COPY server ./server
 COPY cli ./cli
+COPY core ./core
+COPY scan ./scan
+COPY ingest ./ingest
 COPY sketch ./sketch
 COPY privacy ./privacy
 COPY db ./db

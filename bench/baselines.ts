@@ -20,8 +20,8 @@ import {
   wordsToBytes,
   type Encoding,
 } from '../sketch/bits.js'
-import { exactHammingScan } from '../sketch/hamming-exact.js'
-import { editDistanceScan } from '../sketch/edit-exact.js'
+import { exactHammingScan } from '../sketch/exact/hamming.js'
+import { editDistanceScan } from '../sketch/exact/edit.js'
 
 /** xorshift32 (Marsaglia 2003): benchmark data only, never privacy noise. */
 function xorshift32(seed: number): () => number {

@@ -1,11 +1,11 @@
 /**
  * Edit-distance benchmark: exact capped edit distance over raw records (banded Myers bit-vector,
- * sketch/edit-exact.ts, and Landau–Vishkin with the word-parallel LCE, sketch/landau-vishkin.ts)
+ * sketch/exact/edit.ts, and Landau–Vishkin with the word-parallel LCE, sketch/exact/landau-vishkin.ts)
  * against the private mechanisms `noisy-bits` (paper-notes §5.6) and `lcp-tree` (§5.5), on the same
  * data with k = 32.
  *
  * Data: one random query B of n bits; 90 % of the m records are B with planted edits (a budget
- * uniform in 0..32, sketch/edit-calibration.ts plantEdits), 10 % are unrelated random strings.
+ * uniform in 0..32, sketch/stats/edit-calibration.ts plantEdits), 10 % are unrelated random strings.
  * Synthetic data comes from a seeded generator; privacy noise from the production NoiseSource.
  *
  * Reports per (m, n): ms per query (one thread, best of the repetitions), bytes per record, build
@@ -21,12 +21,12 @@ import { writeFileSync } from 'node:fs'
 import { cpus, loadavg, totalmem } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { wordsFor } from '../sketch/bits.js'
-import { editDistanceCapped } from '../sketch/edit-exact.js'
-import { plantEdits, syntheticRng, syntheticString } from '../sketch/edit-calibration.js'
-import { WindowedLce, landauVishkin, stringWindows } from '../sketch/landau-vishkin.js'
-import type { Estimate, SketchMechanism } from '../sketch/mechanism.js'
-import { lcpTree } from '../sketch/lcp-tree.js'
-import { noisyBits } from '../sketch/noisy-bits.js'
+import { editDistanceCapped } from '../sketch/exact/edit.js'
+import { plantEdits, syntheticRng, syntheticString } from '../sketch/stats/edit-calibration.js'
+import { WindowedLce, landauVishkin, stringWindows } from '../sketch/exact/landau-vishkin.js'
+import type { Estimate, SketchMechanism } from '../sketch/mechanisms/mechanism.js'
+import { lcpTree } from '../sketch/mechanisms/lcp-tree.js'
+import { noisyBits } from '../sketch/mechanisms/noisy-bits.js'
 import { flipProbability } from '../privacy/randomized-response.js'
 import { productionNoiseSource } from '../privacy/noise-source.js'
 

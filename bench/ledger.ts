@@ -13,11 +13,11 @@ import { openDatabase } from '../db/database.js'
 import { Ledger } from '../db/ledger.js'
 import { productionNoiseSource } from '../privacy/noise-source.js'
 import { randomBits, wordsFor, wordsToBytes } from '../sketch/bits.js'
-import { exactHammingScan } from '../sketch/hamming-exact.js'
-import { loadConfig } from '../server/config.js'
-import { repositories, silentLog } from '../server/services/context.js'
-import { createServices } from '../server/services/index.js'
-import { localOperator } from '../server/services/principal.js'
+import { exactHammingScan } from '../sketch/exact/hamming.js'
+import { loadConfig } from '../core/config.js'
+import { repositories, silentLog } from '../core/context.js'
+import { createServices } from '../core/index.js'
+import { localOperator } from '../core/principal.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'dpdist-bench-ledger-'))
 const noise = productionNoiseSource()

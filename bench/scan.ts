@@ -9,11 +9,11 @@ import { createRequire } from 'node:module'
 import { productionNoiseSource } from '../privacy/noise-source.js'
 import { flipProbability } from '../privacy/randomized-response.js'
 import { randomBits } from '../sketch/bits.js'
-import { getMechanism } from '../sketch/mechanisms.js'
-import { allocateSketchMemory } from '../sketch/sketch-memory.js'
-import { nativeCountFilterModule } from '../sketch/native-count-filter.js'
-import { ScanPool, scanInline } from '../server/services/scan-pool.js'
-import type { LoadedSketch } from '../server/services/sketch-registry.js'
+import { getMechanism } from '../sketch/mechanisms/index.js'
+import { allocateSketchMemory } from '../sketch/kernels/sketch-memory.js'
+import { nativeCountFilterModule } from '../sketch/kernels/native-count-filter.js'
+import { ScanPool, scanInline } from '../scan/pool.js'
+import type { LoadedSketch } from '../core/sketch-registry.js'
 
 const arg = process.argv.indexOf('--records')
 const m = arg > 0 ? Number(process.argv[arg + 1]) : 1_000_000

@@ -9,10 +9,10 @@ import { join } from 'node:path'
 import { randomFillSync } from 'node:crypto'
 import { openDatabase } from '../db/database.js'
 import { productionNoiseSource } from '../privacy/noise-source.js'
-import { loadConfig } from '../server/config.js'
-import { repositories } from '../server/services/context.js'
-import { createServices } from '../server/services/index.js'
-import { localOperator } from '../server/services/principal.js'
+import { loadConfig } from '../core/config.js'
+import { repositories } from '../core/context.js'
+import { createServices } from '../core/index.js'
+import { localOperator } from '../core/principal.js'
 
 const arg = process.argv.indexOf('--records')
 const m = arg > 0 ? Number(process.argv[arg + 1]) : 1_000_000

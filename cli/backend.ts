@@ -1,6 +1,6 @@
 /**
  * What a `dpdist` command talks to. Two implementations share this interface and the HTTP API's
- * JSON shapes (the zod schemas in server/schemas are the single source of both):
+ * JSON shapes (the zod schemas in core/schemas are the single source of both):
  * - local (cli/local-backend.ts): the service layer on a database file, acting as the local
  *   operator (admin: whoever holds the database file owns it);
  * - remote (cli/http-backend.ts): the HTTP API of a running server, with a bearer token.
@@ -8,13 +8,13 @@
  * backend they have.
  */
 import type { z } from 'zod'
-import type { budgetView } from '../server/schemas/budget.js'
-import type { createDatasetBody, datasetDetail, datasetSummary } from '../server/schemas/datasets.js'
-import type { queryBody, queryResponse } from '../server/schemas/queries.js'
-import type { loadResult } from '../server/schemas/records.js'
-import type { estimateBody, sketchBody, sketchEstimate, sketchView } from '../server/schemas/sketches.js'
-import type { createTokenBody, createdToken, tokenView } from '../server/schemas/tokens.js'
-import type { ParsedRecord } from '../server/services/record-formats.js'
+import type { budgetView } from '../core/schemas/budget.js'
+import type { createDatasetBody, datasetDetail, datasetSummary } from '../core/schemas/datasets.js'
+import type { queryBody, queryResponse } from '../core/schemas/queries.js'
+import type { loadResult } from '../core/schemas/records.js'
+import type { estimateBody, sketchBody, sketchEstimate, sketchView } from '../core/schemas/sketches.js'
+import type { createTokenBody, createdToken, tokenView } from '../core/schemas/tokens.js'
+import type { ParsedRecord } from '../ingest/record-formats.js'
 
 export type CreateDatasetBody = z.input<typeof createDatasetBody>
 export type DatasetSummary = z.output<typeof datasetSummary>

@@ -1,6 +1,6 @@
 /*
- * Native count filter: the sketch scan's inner loop (sketch/count-filter.ts) in C, for the CPUs where
- * it pays. Same contract and results as the WebAssembly filter (sketch/popcount-wasm.ts):
+ * Native count filter: the sketch scan's inner loop (sketch/kernels/count-filter.ts) in C, for the CPUs where
+ * it pays. Same contract and results as the WebAssembly filter (sketch/kernels/popcount-wasm.ts):
  *
  *   filter(data, first, count, w, query, cut, hits, base) -> h
  *     for r in [first, first + count): c = popcount(record r XOR query) over w 32-bit words;

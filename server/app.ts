@@ -7,7 +7,7 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
 import type { Logger } from 'pino'
 import { randomUUID } from 'node:crypto'
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
-import type { Config } from './config.js'
+import type { Config } from '../core/config.js'
 import { ProblemError, problemBody } from './errors.js'
 import { loggerOptions } from './logger.js'
 import helmet from './plugins/external/helmet.js'
@@ -24,7 +24,7 @@ import queryRoutes from './routes/queries/index.js'
 import recordRoutes from './routes/records/index.js'
 import sketchRoutes from './routes/sketches/index.js'
 import tokenRoutes from './routes/tokens/index.js'
-import type { Services } from './services/index.js'
+import type { Services } from '../core/index.js'
 
 export interface AppOptions {
   config: Config

@@ -4,11 +4,11 @@
  */
 import { stringify } from 'yaml'
 import { buildApp } from './app.js'
-import { loadConfig } from './config.js'
+import { loadConfig } from '../core/config.js'
 import { openDatabase } from '../db/database.js'
 import { productionNoiseSource } from '../privacy/noise-source.js'
-import { repositories, silentLog } from './services/context.js'
-import { createServices } from './services/index.js'
+import { repositories, silentLog } from '../core/context.js'
+import { createServices } from '../core/index.js'
 
 export async function openapiYaml(): Promise<string> {
   const config = { ...loadConfig({}), dbPath: ':memory:', workers: 0 }

@@ -1,6 +1,6 @@
 /** Entry point (`npm start`): configuration from the environment, graceful shutdown on SIGINT/SIGTERM. */
 import closeWithGrace from 'close-with-grace'
-import { ConfigError, loadConfig } from './config.js'
+import { ConfigError, loadConfig } from '../core/config.js'
 import { start } from './start.js'
 
 try {

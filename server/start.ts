@@ -6,12 +6,12 @@ import type { FastifyInstance } from 'fastify'
 import { pino, type Logger } from 'pino'
 import { openDatabase } from '../db/database.js'
 import { productionNoiseSource } from '../privacy/noise-source.js'
-import { nativeCountFilterModule } from '../sketch/native-count-filter.js'
+import { nativeCountFilterModule } from '../sketch/kernels/native-count-filter.js'
 import { buildApp } from './app.js'
-import type { Config } from './config.js'
+import type { Config } from '../core/config.js'
 import { loggerOptions } from './logger.js'
-import { repositories } from './services/context.js'
-import { createServices, type Services } from './services/index.js'
+import { repositories } from '../core/context.js'
+import { createServices, type Services } from '../core/index.js'
 
 export interface Running {
   app: FastifyInstance

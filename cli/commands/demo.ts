@@ -14,9 +14,9 @@
  */
 import { randomBytes, randomInt } from 'node:crypto'
 import { bytesFor, bytesToWords, formatBits, parseBits } from '../../sketch/bits.js'
-import { editDistanceCapped } from '../../sketch/edit-exact.js'
-import { hammingDistance } from '../../sketch/hamming-exact.js'
-import type { ParsedRecord } from '../../server/services/record-formats.js'
+import { editDistanceCapped } from '../../sketch/exact/edit.js'
+import { hammingDistance } from '../../sketch/exact/hamming.js'
+import type { ParsedRecord } from '../../ingest/record-formats.js'
 import type { QueryResponse } from '../backend.js'
 import { emit, progressFor, type CommandContext } from '../context.js'
 import { count, eps, interval, num, table } from '../output.js'

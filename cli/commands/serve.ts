@@ -4,7 +4,7 @@
  * (useful with --port 0). SIGINT/SIGTERM close the server, the build workers and the database.
  */
 import closeWithGrace from 'close-with-grace'
-import { loadConfig } from '../../server/config.js'
+import { loadConfig } from '../../core/config.js'
 import { start } from '../../server/start.js'
 import type { Io } from '../context.js'
 

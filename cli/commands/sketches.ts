@@ -1,5 +1,5 @@
 /** `dpdist sketch build|estimate|list|status`. */
-import type { MechanismName } from '../../sketch/mechanism.js'
+import type { MechanismName } from '../../sketch/mechanisms/mechanism.js'
 import { BackendError, type SketchEstimate, type SketchView } from '../backend.js'
 import { emit, progressFor, type CommandContext } from '../context.js'
 import { count, eps, keyValues, num, table } from '../output.js'

@@ -1,9 +1,9 @@
 import t from 'tap'
-import { LCP_TREE_DEFAULT_STRIDE } from '../../sketch/lcp-tree.js'
+import { LCP_TREE_DEFAULT_STRIDE } from '../../sketch/mechanisms/lcp-tree.js'
 import { formatBits, randomBits, wordsToBytes } from '../../sketch/bits.js'
 import { SeededNoiseSource } from '../support/seeded-noise.js'
 import { dbSnapshot, testApp, type TestApp } from '../support/app.js'
-import { localOperator } from '../../server/services/principal.js'
+import { localOperator } from '../../core/principal.js'
 
 const N = 256
 const M = 300

@@ -12,10 +12,10 @@ import { openDatabase, type Db } from '../../db/database.js'
 import type { NoiseSource } from '../../privacy/noise-source.js'
 import { productionNoiseSource } from '../../privacy/noise-source.js'
 import { buildApp } from '../../server/app.js'
-import { loadConfig, type Config } from '../../server/config.js'
+import { loadConfig, type Config } from '../../core/config.js'
 import { loggerOptions } from '../../server/logger.js'
-import { repositories } from '../../server/services/context.js'
-import { createServices, type Services } from '../../server/services/index.js'
+import { repositories } from '../../core/context.js'
+import { createServices, type Services } from '../../core/index.js'
 
 export const ADMIN = 'test-admin-token-0123456789abcdef'
 

@@ -1,5 +1,5 @@
 /** Shared pieces of the count-filter and kernel tests (count-filter, native-count-filter, popcount-wasm). */
-import type { CountFilter } from '../../sketch/count-filter.js'
+import type { CountFilter } from '../../sketch/kernels/count-filter.js'
 import type { SeededNoiseSource } from './seeded-noise.js'
 
 /** Fills `out` with random words where all-ones and all-zeros words are common (whole lanes at their extremes). */

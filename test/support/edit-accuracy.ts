@@ -6,8 +6,8 @@
  * exact distance (Landau–Vishkin on the raw records).
  */
 import { wordsFor } from '../../sketch/bits.js'
-import { editDistanceLV } from '../../sketch/landau-vishkin.js'
-import type { Calibration, Estimate, Plan, SketchMechanism } from '../../sketch/mechanism.js'
+import { editDistanceLV } from '../../sketch/exact/landau-vishkin.js'
+import type { Calibration, Estimate, Plan, SketchMechanism } from '../../sketch/mechanisms/mechanism.js'
 import { flipProbability } from '../../privacy/randomized-response.js'
 import { SeededNoiseSource } from './seeded-noise.js'
 import { dataRng, randomString, withPlantedEdits } from './planted-edits.js'

@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { ProblemError } from '../../errors.js'
-import type { Principal } from '../../services/principal.js'
+import type { Principal } from '../../../core/principal.js'
 
 declare module 'fastify' {
   interface FastifyRequest {

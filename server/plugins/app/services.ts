@@ -1,8 +1,8 @@
 /** Decorates the instance with the service layer and the metrics registry. */
 import fp from 'fastify-plugin'
-import type { Config } from '../../config.js'
+import type { Config } from '../../../core/config.js'
 import { Metrics } from '../../metrics.js'
-import type { Services } from '../../services/index.js'
+import type { Services } from '../../../core/index.js'
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -1,11 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { parseEpsilon } from '../../../privacy/epsilon.js'
-import { budgetView, setBudgetBody } from '../../schemas/budget.js'
-import { errorResponses, nameParams } from '../../schemas/common.js'
-import { createDatasetBody, datasetDetail as datasetDetailSchema, datasetList, datasetSummary } from '../../schemas/datasets.js'
-import { summarize } from '../../services/datasets.js'
-import { createDatasetInput, datasetDetail } from '../../services/requests.js'
+import { budgetView, setBudgetBody } from '../../../core/schemas/budget.js'
+import { errorResponses, nameParams } from '../../../core/schemas/common.js'
+import { createDatasetBody, datasetDetail as datasetDetailSchema, datasetList, datasetSummary } from '../../../core/schemas/datasets.js'
+import { summarize } from '../../../core/datasets.js'
+import { createDatasetInput, datasetDetail } from '../../../core/requests.js'
 
 const routes: FastifyPluginAsyncZod = async (app) => {
   const { datasets, budget } = app.services

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { epsilonFromMicro } from '../../../privacy/epsilon.js'
 import { renderMetrics } from '../../metrics.js'
-import { requireAdmin } from '../../services/principal.js'
+import { requireAdmin } from '../../../core/principal.js'
 
 const routes: FastifyPluginAsyncZod = async (app) => {
   app.get('/metrics', { schema: { tags: ['health'], summary: 'Prometheus metrics (admin)' } }, async (req, reply) => {

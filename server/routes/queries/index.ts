@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { epsilonFromMicro } from '../../../privacy/epsilon.js'
 import { ProblemError } from '../../errors.js'
-import { errorResponses, nameParams } from '../../schemas/common.js'
-import { batchBody, batchResponse, queryBody, queryResponse } from '../../schemas/queries.js'
-import { parseQueryBits, queryRequest } from '../../services/requests.js'
+import { errorResponses, nameParams } from '../../../core/schemas/common.js'
+import { batchBody, batchResponse, queryBody, queryResponse } from '../../../core/schemas/queries.js'
+import { parseQueryBits, queryRequest } from '../../../core/requests.js'
 
 const routes: FastifyPluginAsyncZod = async (app) => {
   const { datasets, queries } = app.services

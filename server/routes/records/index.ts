@@ -7,11 +7,11 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import type { Readable } from 'node:stream'
 import { BitParseError, parseBits } from '../../../sketch/bits.js'
 import { ProblemError } from '../../errors.js'
-import { errorResponses, nameParams } from '../../schemas/common.js'
-import { showableId } from '../../services/datasets.js'
-import { requireAdmin } from '../../services/principal.js'
-import { loadResult, recordsJsonBody } from '../../schemas/records.js'
-import { type LoadFormat, type ParsedRecord, RecordFormatError, parseRecordStream } from '../../services/record-formats.js'
+import { errorResponses, nameParams } from '../../../core/schemas/common.js'
+import { showableId } from '../../../core/datasets.js'
+import { requireAdmin } from '../../../core/principal.js'
+import { loadResult, recordsJsonBody } from '../../../core/schemas/records.js'
+import { type LoadFormat, type ParsedRecord, RecordFormatError, parseRecordStream } from '../../../ingest/record-formats.js'
 
 const formatOf: Record<string, LoadFormat> = {
   'application/x-ndjson': 'ndjson',

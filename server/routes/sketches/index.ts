@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { errorResponses, nameParams } from '../../schemas/common.js'
-import { estimateBody, sketchBody, sketchEstimate, sketchList, sketchParams, sketchView } from '../../schemas/sketches.js'
-import { sketchRequest } from '../../services/requests.js'
+import { errorResponses, nameParams } from '../../../core/schemas/common.js'
+import { estimateBody, sketchBody, sketchEstimate, sketchList, sketchParams, sketchView } from '../../../core/schemas/sketches.js'
+import { sketchRequest } from '../../../core/requests.js'
 
 const routes: FastifyPluginAsyncZod = async (app) => {
   const { datasets, sketches } = app.services

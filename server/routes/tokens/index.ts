@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import type { Token } from '../../../db/tokens.js'
-import { errorResponses } from '../../schemas/common.js'
-import { createdToken, createTokenBody, tokenList, tokenParams, tokenView } from '../../schemas/tokens.js'
+import { errorResponses } from '../../../core/schemas/common.js'
+import { createdToken, createTokenBody, tokenList, tokenParams, tokenView } from '../../../core/schemas/tokens.js'
 
 const view = (t: Token) => ({ id: t.id, role: t.role, datasets: t.datasets, label: t.label, createdAt: t.createdAt, revokedAt: t.revokedAt })
 

@@ -1,0 +1,89 @@
+/** Budget views and changes; every charge itself goes through Ledger.debit. */
+import type { Dataset } from '../db/datasets.js'
+import { BudgetExhaustedError, type Debit, type DebitResult } from '../db/ledger.js'
+import { epsilonFromMicro } from '../privacy/epsilon.js'
+import { ProblemError } from '../server/errors.js'
+import type { ServiceContext } from './context.js'
+import { type Principal, requireAdmin } from './principal.js'
+
+export interface LedgerView {
+  id: number
+  at: string
+  kind: string
+  epsilon: number
+  tokenId: string | null
+  details: Record<string, unknown>
+}
+
+export interface BudgetView {
+  dataset: string
+  epsilonBudget: number
+  spent: number
+  remaining: number
+  epsilonBudgetMicro: number
+  spentMicro: number
+  remainingMicro: number
+  ledger: LedgerView[]
+}
+
+export function budgetExhausted(err: BudgetExhaustedError): ProblemError {
+  return new ProblemError(
+    409,
+    'budget-exhausted',
+    `this release would charge ε = ${epsilonFromMicro(err.requestedMicro)} but only ε = ${epsilonFromMicro(err.remainingMicro)} remains`,
+    { requested: epsilonFromMicro(err.requestedMicro), remaining: epsilonFromMicro(err.remainingMicro) },
+  )
+}
+
+export class BudgetService {
+  readonly #ctx: ServiceContext
+
+  constructor(ctx: ServiceContext) {
+    this.#ctx = ctx
+  }
+
+  view(dataset: Dataset): BudgetView {
+    const fresh = this.#ctx.datasets.findById(dataset.id) ?? dataset
+    return {
+      dataset: fresh.name,
+      epsilonBudget: epsilonFromMicro(fresh.budgetMicro),
+      spent: epsilonFromMicro(fresh.spentMicro),
+      remaining: epsilonFromMicro(fresh.budgetMicro - fresh.spentMicro),
+      epsilonBudgetMicro: fresh.budgetMicro,
+      spentMicro: fresh.spentMicro,
+      remainingMicro: fresh.budgetMicro - fresh.spentMicro,
+      ledger: this.#ctx.ledger.entries(fresh.id).map((e) => ({
+        id: e.id,
+        at: e.at,
+        kind: e.kind,
+        epsilon: epsilonFromMicro(e.epsilonMicro),
+        tokenId: e.tokenId,
+        details: e.details,
+      })),
+    }
+  }
+
+  setBudget(principal: Principal, dataset: Dataset, budgetMicro: number): BudgetView {
+    requireAdmin(principal)
+    try {
+      this.#ctx.ledger.setBudget(dataset.id, budgetMicro, principal.tokenId)
+    } catch (err) {
+      if (err instanceof RangeError) throw new ProblemError(409, 'conflict', err.message)
+      throw err
+    }
+    return this.view(dataset)
+  }
+
+  /**
+   * Debits before any noise is drawn. Budget exhaustion is a 409 problem; any other failure to
+   * write the debit propagates and nothing is released (fail closed).
+   */
+  debit<T>(debit: Debit, alsoWrite?: (ledgerId: number) => T): DebitResult & { extra: T | undefined } {
+    try {
+      return this.#ctx.ledger.debit(debit, alsoWrite)
+    } catch (err) {
+      if (err instanceof BudgetExhaustedError) throw budgetExhausted(err)
+      throw err
+    }
+  }
+}

@@ -1,0 +1,175 @@
+/** Dataset lifecycle and all-or-nothing record loading. */
+import type { Dataset, MetricName } from '../db/datasets.js'
+import { parseBits } from '../sketch/bits.js'
+import { ProblemError, conflict, notFound } from '../server/errors.js'
+import type { ServiceContext } from './context.js'
+import { canAccess, type Principal, requireAdmin } from './principal.js'
+import { privacyReport, type PrivacyReport } from './privacy-report.js'
+import type { ParsedRecord } from '../ingest/record-formats.js'
+import { RecordFormatError } from '../ingest/record-formats.js'
+
+export interface CreateDatasetInput {
+  name: string
+  bits: number
+  unitBits: number
+  budgetMicro: number
+  retainRaw: boolean
+  metrics: MetricName[]
+}
+
+export interface DatasetSummary {
+  name: string
+  bits: number
+  unitBits: number
+  records: number
+  retainRaw: boolean
+  rawDeleted: boolean
+  metrics: MetricName[]
+  createdAt: string
+}
+
+export interface LoadResult {
+  dataset: string
+  loaded: number
+  records: number
+}
+
+export function summarize(d: Dataset): DatasetSummary {
+  return {
+    name: d.name,
+    bits: d.bits,
+    unitBits: d.unitBits,
+    records: d.recordCount,
+    retainRaw: d.retainRaw,
+    rawDeleted: d.rawDeleted,
+    metrics: d.metrics,
+    createdAt: d.createdAt,
+  }
+}
+
+/**
+ * Whether a record id may be repeated in an error message: not when it could be a record's bits
+ * (an upload with its id and bits columns swapped would otherwise echo bits back and into logs).
+ */
+export function showableId(id: string, n: number): boolean {
+  if (id.length > 64 && /^[A-Za-z0-9+/=_-]+$/.test(id)) return false
+  for (const encoding of ['binary', 'hex', 'base64'] as const) {
+    try {
+      parseBits(id, encoding, n)
+      return false
+    } catch {
+      // not an n-bit string in this encoding
+    }
+  }
+  return true
+}
+
+export class DatasetService {
+  readonly #ctx: ServiceContext
+  readonly #onDelete: ((dataset: Dataset) => void)[] = []
+
+  constructor(ctx: ServiceContext) {
+    this.#ctx = ctx
+  }
+
+  onDelete(listener: (dataset: Dataset) => void): void {
+    this.#onDelete.push(listener)
+  }
+
+  create(principal: Principal, input: CreateDatasetInput): Dataset {
+    requireAdmin(principal)
+    if (input.unitBits > input.bits) throw new ProblemError(400, 'validation-error', 'unitBits cannot exceed bits')
+    const created = this.#ctx.datasets.create(input, new Date().toISOString())
+    if (!created) throw conflict(`a dataset named "${input.name}" already exists`)
+    this.#ctx.log.info({ dataset: created.name, bits: created.bits }, 'dataset created')
+    return created
+  }
+
+  list(principal: Principal): Dataset[] {
+    return this.#ctx.datasets.list().filter((d) => canAccess(principal, d.name))
+  }
+
+  /** The dataset, or 404 (also when the token may not see it: existence is not revealed). */
+  get(principal: Principal, name: string): Dataset {
+    const d = this.#ctx.datasets.findByName(name)
+    if (!d || !canAccess(principal, name)) throw notFound(`no dataset named "${name}"`)
+    return d
+  }
+
+  report(dataset: Dataset): PrivacyReport {
+    return privacyReport(dataset, 0)
+  }
+
+  delete(principal: Principal, name: string): void {
+    // access first (404 for a dataset this token may not see, as everywhere), then the role (403)
+    const d = this.get(principal, name)
+    requireAdmin(principal)
+    if (this.#ctx.datasets.hasUpload(d.id)) throw conflict(`dataset "${name}" has an upload in progress`)
+    this.#ctx.datasets.delete(d.id)
+    for (const listener of this.#onDelete) listener(d)
+    this.#ctx.log.info({ dataset: name }, 'dataset deleted')
+  }
+
+  /**
+   * Loads records from batches of parsed records. All or nothing: batches are written as pending
+   * rows (invisible to readers), and become visible together in one final update of the dataset's
+   * record count; on any error the pending rows are removed and the dataset is exactly as before.
+   */
+  async load(
+    principal: Principal,
+    name: string,
+    batches: AsyncIterable<ParsedRecord[]>,
+    onProgress?: (loaded: number) => void,
+  ): Promise<LoadResult> {
+    requireAdmin(principal)
+    const dataset = this.get(principal, name)
+    if (dataset.rawDeleted) {
+      throw conflict(
+        `dataset "${name}" is sealed: its raw bits were deleted after its first sketch (retainRaw is false); load into a new dataset`,
+      )
+    }
+    // one upload per dataset at a time (across processes) keeps ordinals contiguous
+    if (!this.#ctx.datasets.beginUpload(dataset.id)) throw conflict(`dataset "${name}" already has an upload in progress`)
+    const first = dataset.recordCount
+    let next = first
+    try {
+      for await (const batch of batches) {
+        const rows = batch.map((r, i) => ({ id: r.id ?? String(next + i), bytes: r.bytes }))
+        try {
+          this.#ctx.datasets.insertPending(dataset.id, next, rows)
+        } catch (err) {
+          if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' || (err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+            throw this.#duplicateError(dataset.id, dataset.bits, rows, next - first)
+          }
+          throw err
+        }
+        next += rows.length
+        onProgress?.(next - first)
+      }
+      if (!this.#ctx.datasets.commitPending(dataset.id, first, next)) {
+        throw conflict(`dataset "${name}" changed during the upload`)
+      }
+    } catch (err) {
+      this.#ctx.datasets.discardPending(dataset.id, first)
+      throw err
+    }
+    this.#ctx.log.info({ dataset: name, loaded: next - first }, 'records loaded')
+    return { dataset: name, loaded: next - first, records: next }
+  }
+
+  #duplicateError(datasetId: number, n: number, rows: { id: string }[], offset: number): RecordFormatError {
+    const seen = new Set<string>()
+    const exists = this.#ctx.db.prepare<[number, string], { ordinal: number }>(
+      'SELECT ordinal FROM records WHERE dataset_id = ? AND id = ?',
+    )
+    for (let i = 0; i < rows.length; i++) {
+      const id = rows[i].id
+      if (seen.has(id) || exists.get(datasetId, id)) {
+        const shown = showableId(id, n) ? id : null
+        return new RecordFormatError(`record ${offset + i}${shown === null ? '' : ` (id "${shown}")`}: duplicate id`, offset + i, null, shown)
+      }
+      seen.add(id)
+    }
+    return new RecordFormatError('duplicate record id', offset, null, null)
+  }
+}

@@ -1,0 +1,277 @@
+/**
+ * Distance queries.
+ * - `sketch`: post-processing of a ready noisy sketch: free, unlimited, never reads raw bits.
+ * - `geometric`: exact distances from raw bits (retainRaw datasets) plus independent discrete
+ *   Laplace noise per record (L1 sensitivity unitBits), charged per query; the debit is written
+ *   before the exact distances are computed or any noise is drawn.
+ */
+import type { Dataset } from '../db/datasets.js'
+import { epsilonFromMicro } from '../privacy/epsilon.js'
+import { geometricRelease } from '../privacy/geometric.js'
+import { bytesToWords, wordsFor } from '../sketch/bits.js'
+import type { EstimateStatus, Metric } from '../sketch/mechanisms/mechanism.js'
+import { ProblemError, conflict } from '../server/errors.js'
+import type { BudgetService } from './budget.js'
+import type { ServiceContext } from './context.js'
+import { canAccess, type Principal } from './principal.js'
+import { privacyReport, type PrivacyReport } from './privacy-report.js'
+import { exactDistances, statusCodes, type TopHits } from '../scan/engine.js'
+import { type ExactScanner, scanInline } from '../scan/pool.js'
+import type { LoadedSketch } from './sketch-registry.js'
+import type { SketchService } from './sketches.js'
+
+export interface QueryRequest {
+  metric: Metric
+  /** The query string, already parsed to canonical packed bytes. */
+  query: Uint8Array
+  mechanism: 'sketch' | 'geometric'
+  sketch?: string
+  epsilonMicro?: number
+  /** Edit-distance cap for the geometric mechanism (answers estimate min(d, k + 1)). */
+  k?: number
+  top: number
+  maxDistance?: number
+  confidence: number
+  simultaneous: boolean
+}
+
+export interface QueryResult {
+  id: string
+  estimate: number
+  ciLow: number
+  ciHigh: number
+  status: EstimateStatus
+  unbiasedEstimate: number | null
+}
+
+export interface QueryResponse {
+  dataset: string
+  metric: Metric
+  mechanism: 'sketch' | 'geometric'
+  sketch: { id: string; mechanism: string; epsilon: number; k: number; params: Record<string, unknown> } | null
+  epsilonCharged: number
+  records: number
+  returned: number
+  confidence: number
+  simultaneous: boolean
+  results: QueryResult[]
+  privacy: PrivacyReport
+}
+
+export interface ScanRequest {
+  sketch: LoadedSketch
+  queries: Uint32Array[]
+  options: { confidence: number; simultaneousM: number | null }
+  top: number
+  maxDistance?: number
+}
+
+/** Scans a loaded sketch for one or more query strings and returns each one's top hits. */
+export type SketchScanner = (req: ScanRequest) => Promise<TopHits[]> | TopHits[]
+
+/** Indices of the `top` smallest estimates within maxDistance, ascending (ties by record order). */
+export function selectTop(estimates: ArrayLike<number>, top: number, maxDistance?: number): number[] {
+  const idx: number[] = []
+  for (let i = 0; i < estimates.length; i++) if (maxDistance === undefined || estimates[i] <= maxDistance) idx.push(i)
+  idx.sort((a, b) => estimates[a] - estimates[b] || a - b)
+  return idx.length > top ? idx.slice(0, top) : idx
+}
+
+interface RawCache {
+  count: number
+  data: Uint32Array
+}
+
+export class QueryService {
+  readonly #ctx: ServiceContext
+  readonly #budget: BudgetService
+  readonly #sketches: SketchService
+  readonly #raw = new Map<number, RawCache>()
+  #scanner: SketchScanner = scanInline
+  #exact: ExactScanner = exactDistances
+
+  constructor(ctx: ServiceContext, budget: BudgetService, sketches: SketchService) {
+    this.#ctx = ctx
+    this.#budget = budget
+    this.#sketches = sketches
+  }
+
+  #queueDepth: () => number = () => 0
+  #onScan: ((records: number, seconds: number) => void) | undefined
+
+  /** Called after every sketch scan (metrics). */
+  onScan(listener: (records: number, seconds: number) => void): void {
+    this.#onScan = listener
+  }
+
+  useScanner(scanner: SketchScanner, queueDepth: () => number = () => 0, exact: ExactScanner = exactDistances): void {
+    this.#scanner = scanner
+    this.#queueDepth = queueDepth
+    this.#exact = exact
+  }
+
+  /** Scan tasks waiting for a worker. */
+  queueDepth(): number {
+    return this.#queueDepth()
+  }
+
+  forgetDataset(datasetId: number): void {
+    this.#raw.delete(datasetId)
+  }
+
+  async query(principal: Principal, dataset: Dataset, req: QueryRequest): Promise<QueryResponse> {
+    if (!canAccess(principal, dataset.name)) throw new ProblemError(404, 'not-found', `no dataset named "${dataset.name}"`)
+    if (!dataset.metrics.includes(req.metric)) {
+      throw new ProblemError(400, 'validation-error', `dataset "${dataset.name}" does not allow metric "${req.metric}"`)
+    }
+    return (req.mechanism === 'geometric' ? await this.#geometric(principal, dataset, [req]) : await this.#sketch(dataset, [req]))[0]
+  }
+
+  /** Many query strings sharing the same options. Geometric batches are charged once, in total, up front. */
+  async batch(principal: Principal, dataset: Dataset, reqs: QueryRequest[]): Promise<QueryResponse[]> {
+    if (!canAccess(principal, dataset.name)) throw new ProblemError(404, 'not-found', `no dataset named "${dataset.name}"`)
+    if (reqs.length === 0) return []
+    if (!dataset.metrics.includes(reqs[0].metric)) {
+      throw new ProblemError(400, 'validation-error', `dataset "${dataset.name}" does not allow metric "${reqs[0].metric}"`)
+    }
+    return reqs[0].mechanism === 'geometric' ? this.#geometric(principal, dataset, reqs) : this.#sketch(dataset, reqs)
+  }
+
+  async #sketch(dataset: Dataset, reqs: QueryRequest[]): Promise<QueryResponse[]> {
+    const first = reqs[0]
+    if (first.epsilonMicro !== undefined) {
+      throw new ProblemError(400, 'validation-error', 'epsilon applies only to the geometric mechanism: sketch answers are free')
+    }
+    const sketch = this.#sketches.forQuery(dataset, first.metric, first.sketch)
+    const t0 = performance.now()
+    const hits = await this.#scanner({
+      sketch,
+      queries: reqs.map((r) => toWords(r.query, dataset.bits)),
+      options: { confidence: first.confidence, simultaneousM: first.simultaneous ? sketch.recordCount : null },
+      top: first.top,
+      maxDistance: first.maxDistance,
+    })
+    this.#onScan?.(sketch.recordCount * reqs.length, (performance.now() - t0) / 1000)
+    const fresh = this.#ctx.datasets.findById(dataset.id) ?? dataset
+    const notes = ['answers are post-processing of a sketch released once: queries on it charge no ε']
+    if (!sketch.plan.reliable) notes.push('this sketch was built below the ε where its error bound holds: estimates are unreliable')
+    const privacy = privacyReport(fresh, 0, notes, sketch.epsilonMicro)
+    const sketchInfo = {
+      id: sketch.id,
+      mechanism: sketch.mechanism,
+      epsilon: epsilonFromMicro(sketch.epsilonMicro),
+      k: sketch.plan.k,
+      params: sketch.plan.params,
+    }
+    return hits.map((h) => {
+      const ids = this.#ctx.datasets.idsOf(dataset.id, h.ordinals)
+      return {
+      dataset: dataset.name,
+      metric: first.metric,
+      mechanism: 'sketch' as const,
+      sketch: sketchInfo,
+      epsilonCharged: 0,
+      records: sketch.recordCount,
+      returned: h.ordinals.length,
+      confidence: first.confidence,
+      simultaneous: first.simultaneous,
+      results: Array.from(h.ordinals, (_ordinal, i) => ({
+        id: ids[i],
+        estimate: h.estimate[i],
+        ciLow: h.ciLow[i],
+        ciHigh: h.ciHigh[i],
+        status: statusCodes[h.status[i]],
+        unbiasedEstimate: Number.isNaN(h.unbiased[i]) ? null : h.unbiased[i],
+      })),
+      privacy,
+      }
+    })
+  }
+
+  async #geometric(principal: Principal, dataset: Dataset, reqs: QueryRequest[]): Promise<QueryResponse[]> {
+    const first = reqs[0]
+    if (first.epsilonMicro === undefined) throw new ProblemError(400, 'validation-error', 'the geometric mechanism needs epsilon (charged per query)')
+    if (first.epsilonMicro > this.#ctx.config.maxEpsilonMicro) {
+      throw new ProblemError(400, 'validation-error', `epsilon exceeds the per-release cap of ${epsilonFromMicro(this.#ctx.config.maxEpsilonMicro)}`)
+    }
+    if (!dataset.retainRaw || dataset.rawDeleted) {
+      throw conflict(`the geometric mechanism needs raw bits, and dataset "${dataset.name}" does not retain them (retainRaw is false)`)
+    }
+    if (dataset.recordCount === 0) throw conflict(`dataset "${dataset.name}" has no records`)
+    if (first.sketch !== undefined) throw new ProblemError(400, 'validation-error', 'sketch applies only to the sketch mechanism')
+    const k = first.metric === 'edit' ? Math.min(first.k ?? 64, dataset.bits) : dataset.bits
+    const perQuery = first.epsilonMicro
+    const total = perQuery * reqs.length
+    if (!Number.isSafeInteger(total)) throw new ProblemError(400, 'validation-error', 'the total ε of this batch is too large')
+    const count = dataset.recordCount
+    // Debit first: nothing below runs unless the charge is on disk.
+    this.#budget.debit({
+      datasetId: dataset.id,
+      epsilonMicro: total,
+      kind: 'query',
+      tokenId: principal.tokenId,
+      details: { mechanism: 'geometric', metric: first.metric, queries: reqs.length, epsilonPerQuery: epsilonFromMicro(perQuery), records: count, ...(first.metric === 'edit' ? { k } : {}) },
+    })
+    const raw = this.#rawWords(dataset, count)
+    const fresh = this.#ctx.datasets.findById(dataset.id) ?? dataset
+    // Exact distances in the worker pool (the event loop stays free); noise here, after the debit.
+    const exacts = await Promise.all(
+      reqs.map((req) => this.#exact({ metric: req.metric, data: raw.data, n: dataset.bits, k, query: toWords(req.query, dataset.bits), from: 0, to: count })),
+    )
+    return reqs.map((req, r) => {
+      const exact = exacts[r]
+      const released = geometricRelease(
+        this.#ctx.noise,
+        exact,
+        perQuery,
+        dataset.unitBits,
+        dataset.bits,
+        req.confidence,
+        req.simultaneous ? count : null,
+      )
+      const values = Float64Array.from(released, (r) => r.estimate)
+      const chosen = selectTop(values, req.top, req.maxDistance)
+      const ids = this.#ctx.datasets.idsOf(dataset.id, chosen)
+      const status: EstimateStatus = 'ok'
+      return {
+        dataset: dataset.name,
+        metric: req.metric,
+        mechanism: 'geometric' as const,
+        sketch: null,
+        epsilonCharged: epsilonFromMicro(perQuery),
+        records: count,
+        returned: chosen.length,
+        confidence: req.confidence,
+        simultaneous: req.simultaneous,
+        results: chosen.map((i, j) => {
+          const r = released[i]
+          return { id: ids[j], estimate: r.estimate, ciLow: r.ciLow, ciHigh: r.ciHigh, status, unbiasedEstimate: r.unbiased }
+        }),
+        privacy: privacyReport(fresh, perQuery, [
+          'exact distances plus independent two-sided geometric noise per record; each query is charged',
+          ...(req.metric === 'edit' ? [`edit distances are capped: the estimate is of min(d, ${k + 1})`] : []),
+        ]),
+      }
+    })
+  }
+
+  #rawWords(dataset: Dataset, count: number): RawCache {
+    const cached = this.#raw.get(dataset.id)
+    if (cached && cached.count === count) return cached
+    const wpr = wordsFor(dataset.bits)
+    // shared, so the scan workers read it without a copy
+    const data = new Uint32Array(new SharedArrayBuffer(count * wpr * 4))
+    for (const r of this.#ctx.datasets.rawRecords(dataset.id, 0, count)) {
+      if (r.bits === null) throw conflict(`dataset "${dataset.name}" no longer stores raw bits`)
+      bytesToWords(r.bits, dataset.bits, data, r.ordinal * wpr)
+    }
+    const entry = { count, data }
+    this.#raw.set(dataset.id, entry)
+    return entry
+  }
+}
+
+function toWords(bytes: Uint8Array, n: number): Uint32Array {
+  return bytesToWords(bytes, n, new Uint32Array(wordsFor(n)), 0)
+}
+

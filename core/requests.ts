@@ -1,0 +1,70 @@
+/**
+ * The edge translations shared by the HTTP routes and the CLI's local mode: validated request
+ * bodies (core/schemas) become service inputs, with ε parsed exactly to micro-ε and query strings
+ * parsed to packed bits; datasets become their detailed view. One place, so both surfaces accept
+ * and answer exactly the same things.
+ */
+import type { z } from 'zod'
+import type { Dataset } from '../db/datasets.js'
+import { epsilonFromMicro, parseEpsilon } from '../privacy/epsilon.js'
+import { BitParseError, parseBits, type Encoding } from '../sketch/bits.js'
+import { ProblemError } from '../server/errors.js'
+import type { createDatasetBody } from './schemas/datasets.js'
+import type { queryBody } from './schemas/queries.js'
+import type { sketchBody } from './schemas/sketches.js'
+import { type CreateDatasetInput, summarize } from './datasets.js'
+import type { Services } from './index.js'
+import type { QueryRequest } from './queries.js'
+import type { SketchRequest } from './sketches.js'
+
+export type QueryOptionsBody = Omit<z.output<typeof queryBody>, 'query'>
+
+export function createDatasetInput(b: z.output<typeof createDatasetBody>): CreateDatasetInput {
+  return {
+    name: b.name,
+    bits: b.bits,
+    unitBits: b.unitBits,
+    budgetMicro: parseEpsilon(b.epsilonBudget),
+    retainRaw: b.retainRaw,
+    metrics: [...new Set(b.metrics)],
+  }
+}
+
+export function sketchRequest(b: z.output<typeof sketchBody>, capMicro: number): SketchRequest {
+  return { metric: b.metric, mechanism: b.mechanism, epsilonMicro: parseEpsilon(b.epsilon, capMicro), k: b.k, options: b.options }
+}
+
+/** A query string as packed bits; a 400 that names the query (never echoes it) when it is not n bits. */
+export function parseQueryBits(text: string, encoding: Encoding, n: number, index?: number): Uint8Array {
+  try {
+    return parseBits(text, encoding, n)
+  } catch (err) {
+    if (err instanceof BitParseError) throw new ProblemError(400, 'validation-error', `${index === undefined ? 'query' : `queries[${index}]`}: ${err.message}`)
+    throw err
+  }
+}
+
+export function queryRequest(o: QueryOptionsBody, query: Uint8Array, capMicro: number): QueryRequest {
+  return {
+    metric: o.metric,
+    query,
+    mechanism: o.mechanism,
+    sketch: o.sketch,
+    epsilonMicro: o.epsilon === undefined ? undefined : parseEpsilon(o.epsilon, capMicro),
+    k: o.k,
+    top: o.top,
+    maxDistance: o.maxDistance,
+    confidence: o.confidence,
+    simultaneous: o.simultaneous,
+  }
+}
+
+/** GET /v1/datasets/{name} and `dpdist dataset show`. */
+export function datasetDetail(services: Services, d: Dataset) {
+  return {
+    ...summarize(d),
+    budget: { epsilonBudget: epsilonFromMicro(d.budgetMicro), spent: epsilonFromMicro(d.spentMicro), remaining: epsilonFromMicro(d.budgetMicro - d.spentMicro) },
+    sketches: services.sketches.list(d).map((s) => ({ id: s.id, metric: s.metric, mechanism: s.mechanism, status: s.status, epsilon: s.epsilon, k: s.k, records: s.records })),
+    privacy: services.datasets.report(d),
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * Ready sketches held in memory: one contiguous Uint32Array per sketch, in a shared sketch memory
+ * (sketch/kernels/sketch-memory.ts: a shared WebAssembly.Memory whose SharedArrayBuffer scan workers read
+ * without copies, DESIGN §5, and the scan kernels read in place). Record r's words are at
+ * [r·wordsPerRecord, (r+1)·wordsPerRecord).
+ */
+import type { SketchRecord, SketchRepository } from '../db/sketches.js'
+import type { Calibration, Metric, Plan } from '../sketch/mechanisms/mechanism.js'
+import type { WasmMemory } from '../sketch/kernels/popcount-wasm.js'
+import { allocateSketchMemory, type SketchMemory } from '../sketch/kernels/sketch-memory.js'
+
+export interface LoadedSketch {
+  id: string
+  datasetId: number
+  metric: Metric
+  mechanism: Plan['mechanism']
+  plan: Plan
+  pTilde: number
+  epsilonMicro: number
+  calibration: Calibration
+  recordCount: number
+  data: Uint32Array
+  /** The shared memory `data` lives in (null: a plain SharedArrayBuffer, scanned by copying). */
+  memory: WasmMemory | null
+  readyAt: string
+}
+
+export class SketchRegistry {
+  readonly #byId = new Map<string, LoadedSketch>()
+
+  /** Copies a ready sketch's chunks from the database into one shared array. */
+  loadFromStore(record: SketchRecord, repo: SketchRepository): LoadedSketch {
+    const plan = record.plan as unknown as Plan
+    const words = record.recordCount * plan.wordsPerRecord
+    const { data, memory } = allocateSketchMemory(words)
+    for (const chunk of repo.chunks(record.id)) {
+      const view = new Uint32Array(chunk.data.buffer, chunk.data.byteOffset, chunk.data.byteLength >>> 2)
+      if (chunk.data.byteOffset % 4 === 0) data.set(view, chunk.firstOrdinal * plan.wordsPerRecord)
+      else data.set(new Uint32Array(Uint8Array.from(chunk.data).buffer), chunk.firstOrdinal * plan.wordsPerRecord)
+    }
+    return this.add(record, { data, memory })
+  }
+
+  add(record: SketchRecord, { data, memory }: SketchMemory): LoadedSketch {
+    const plan = record.plan as unknown as Plan
+    const loaded: LoadedSketch = {
+      id: record.id,
+      datasetId: record.datasetId,
+      metric: plan.metric,
+      mechanism: plan.mechanism,
+      plan,
+      pTilde: record.pTilde,
+      epsilonMicro: record.epsilonMicro,
+      calibration: (record.calibration ?? {}) as Calibration,
+      recordCount: record.recordCount,
+      data,
+      memory,
+      readyAt: record.readyAt ?? new Date().toISOString(),
+    }
+    this.#byId.set(record.id, loaded)
+    return loaded
+  }
+
+  get(id: string): LoadedSketch | undefined {
+    return this.#byId.get(id)
+  }
+
+  /** The most recently built ready sketch of a dataset for a metric. */
+  latest(datasetId: number, metric: Metric): LoadedSketch | undefined {
+    let best: LoadedSketch | undefined
+    for (const s of this.#byId.values()) {
+      if (s.datasetId === datasetId && s.metric === metric && (!best || s.readyAt >= best.readyAt)) best = s
+    }
+    return best
+  }
+
+  unloadDataset(datasetId: number): void {
+    for (const [id, s] of this.#byId) if (s.datasetId === datasetId) this.#byId.delete(id)
+  }
+
+  stats(): { sketches: number; bytes: number; records: number } {
+    let bytes = 0
+    let records = 0
+    for (const s of this.#byId.values()) {
+      bytes += s.data.byteLength
+      records += s.recordCount
+    }
+    return { sketches: this.#byId.size, bytes, records }
+  }
+}

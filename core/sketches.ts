@@ -1,0 +1,352 @@
+/**
+ * Sketch planning, charged builds as jobs, and the in-memory registry of ready sketches.
+ *
+ * Order of operations for a build (DESIGN §1): plan (public parameters, a public hash seed drawn
+ * independently of the data) → debit ε and insert the job row in the same transaction → only then
+ * draw noise, in a worker → store the whole noisy sketch and mark it ready in one transaction →
+ * when the dataset does not retain raw bits, delete them in that same transaction.
+ */
+import { randomBytes } from 'node:crypto'
+import { Worker } from 'node:worker_threads'
+import type { Dataset } from '../db/datasets.js'
+import type { SketchChunk, SketchRecord } from '../db/sketches.js'
+import { epsilonFromMicro } from '../privacy/epsilon.js'
+import { flipProbability } from '../privacy/randomized-response.js'
+import { getMechanism } from '../sketch/mechanisms/index.js'
+import { allocateSketchMemory } from '../sketch/kernels/sketch-memory.js'
+import type { MechanismName, Metric, Plan } from '../sketch/mechanisms/mechanism.js'
+import { ProblemError, conflict, notFound } from '../server/errors.js'
+import { workerStart } from '../scan/workers/worker-url.js'
+import type { BudgetService } from './budget.js'
+import { buildSketchData } from './build.js'
+import type { ServiceContext } from './context.js'
+import { type Principal, requireAdmin } from './principal.js'
+import { SketchRegistry, type LoadedSketch } from './sketch-registry.js'
+
+export const defaultMechanism: Record<Metric, MechanismName> = { hamming: 'parity', edit: 'noisy-bits' }
+
+export interface SketchRequest {
+  metric: Metric
+  mechanism?: MechanismName
+  epsilonMicro: number
+  k: number
+  options?: Record<string, unknown>
+}
+
+export interface SketchEstimate {
+  metric: Metric
+  mechanism: MechanismName
+  epsilon: number
+  k: number
+  delta: number
+  flipProbability: number
+  realisedEpsilonPerCell: number
+  bytesPerRecord: number
+  totalBytes: number
+  records: number
+  predictedSd: Plan['predictedSd']
+  reliable: boolean
+  notes: string[]
+  params: Record<string, unknown>
+  /** Smallest ε (to the micro) whose predicted sd at 0, k/2 and k is ≤ targetSd; null when none ≤ the cap. */
+  minEpsilonForTargetSd?: number | null
+}
+
+export interface SketchView {
+  id: string
+  dataset: string
+  metric: string
+  mechanism: string
+  status: SketchRecord['status']
+  epsilon: number
+  k: number
+  records: number
+  progress: number
+  progressFraction: number
+  error: string | null
+  params: Record<string, unknown>
+  delta: number
+  flipProbability: number
+  predictedSd: Plan['predictedSd'] | null
+  reliable: boolean
+  createdAt: string
+  readyAt: string | null
+}
+
+const CHUNK_RECORDS = 8192
+const PROGRESS_WRITE_MS = 250
+
+export class SketchService {
+  readonly #ctx: ServiceContext
+  readonly #budget: BudgetService
+  readonly registry = new SketchRegistry()
+  readonly #running = new Map<string, Promise<void>>()
+  readonly #workers = new Set<Worker>()
+  #closing = false
+
+  constructor(ctx: ServiceContext, budget: BudgetService) {
+    this.#ctx = ctx
+    this.#budget = budget
+  }
+
+  /** Loads every ready sketch into memory (start-up). */
+  loadAll(): { sketches: number; bytes: number; ms: number } {
+    const t0 = performance.now()
+    for (const record of this.#ctx.sketches.listReady()) this.registry.loadFromStore(record, this.#ctx.sketches)
+    const stats = this.registry.stats()
+    return { sketches: stats.sketches, bytes: stats.bytes, ms: Math.round(performance.now() - t0) }
+  }
+
+  plan(dataset: Dataset, req: SketchRequest, hashSeed: string): Plan {
+    if (!dataset.metrics.includes(req.metric)) {
+      throw new ProblemError(400, 'validation-error', `dataset "${dataset.name}" does not allow metric "${req.metric}"`)
+    }
+    const name = req.mechanism ?? defaultMechanism[req.metric]
+    let mechanism
+    try {
+      mechanism = getMechanism(name)
+    } catch {
+      throw new ProblemError(400, 'validation-error', `unknown mechanism "${name}"`)
+    }
+    if (mechanism.metric !== req.metric) {
+      throw new ProblemError(400, 'validation-error', `mechanism "${name}" answers ${mechanism.metric} distance, not ${req.metric}`)
+    }
+    if (req.epsilonMicro > this.#ctx.config.maxEpsilonMicro) {
+      throw new ProblemError(400, 'validation-error', `epsilon exceeds the per-release cap of ${epsilonFromMicro(this.#ctx.config.maxEpsilonMicro)}`)
+    }
+    if (req.k > dataset.bits) throw new ProblemError(400, 'validation-error', `k cannot exceed the record length ${dataset.bits}`)
+    try {
+      return mechanism.plan(
+        { n: dataset.bits, k: req.k, epsilonMicro: req.epsilonMicro, unitBits: dataset.unitBits, options: req.options ?? {} },
+        hashSeed,
+      )
+    } catch (err) {
+      if (err instanceof RangeError) throw new ProblemError(400, 'validation-error', err.message)
+      throw err
+    }
+  }
+
+  /** The dry run: what a build would cost and how accurate it would be. Charges nothing. */
+  estimate(dataset: Dataset, req: SketchRequest, targetSd?: number): SketchEstimate {
+    const plan = this.plan(dataset, req, 'estimate')
+    const flip = flipProbability(plan.epsilonMicro, plan.delta)
+    const out: SketchEstimate = {
+      metric: plan.metric,
+      mechanism: plan.mechanism,
+      epsilon: epsilonFromMicro(plan.epsilonMicro),
+      k: plan.k,
+      delta: plan.delta,
+      flipProbability: flip.pTilde,
+      realisedEpsilonPerCell: flip.realisedEpsilonPerCell,
+      bytesPerRecord: plan.wordsPerRecord * 4,
+      totalBytes: plan.wordsPerRecord * 4 * dataset.recordCount,
+      records: dataset.recordCount,
+      predictedSd: plan.predictedSd,
+      reliable: plan.reliable,
+      notes: plan.notes,
+      params: withoutSeed(plan.params),
+    }
+    if (targetSd !== undefined) out.minEpsilonForTargetSd = this.#minEpsilon(dataset, req, targetSd)
+    return out
+  }
+
+  #minEpsilon(dataset: Dataset, req: SketchRequest, targetSd: number): number | null {
+    const meets = (micro: number) => {
+      const sd = this.plan(dataset, { ...req, epsilonMicro: micro }, 'estimate').predictedSd
+      return Math.max(sd.atZero, sd.atHalfK, sd.atK) <= targetSd
+    }
+    let hi = this.#ctx.config.maxEpsilonMicro
+    if (!meets(hi)) return null
+    let lo = 0 // does not meet (ε = 0 is never enough)
+    while (hi - lo > 1) {
+      const mid = Math.floor((lo + hi) / 2)
+      if (mid > 0 && meets(mid)) hi = mid
+      else lo = mid
+    }
+    return epsilonFromMicro(hi)
+  }
+
+  /** Debits ε, records the job, and starts the build. Returns the queued job. */
+  build(principal: Principal, dataset: Dataset, req: SketchRequest): SketchView {
+    requireAdmin(principal)
+    if (dataset.recordCount === 0) throw conflict(`dataset "${dataset.name}" has no records to sketch`)
+    if (dataset.rawDeleted) {
+      throw conflict(`dataset "${dataset.name}" no longer stores raw bits (retainRaw is false), so it cannot be sketched again`)
+    }
+    const hashSeed = randomBytes(16).toString('hex')
+    const plan = this.plan(dataset, req, hashSeed)
+    const flip = flipProbability(plan.epsilonMicro, plan.delta)
+    const id = `sk_${randomBytes(8).toString('hex')}`
+    this.#budget.debit(
+      {
+        datasetId: dataset.id,
+        epsilonMicro: plan.epsilonMicro,
+        kind: 'sketch',
+        tokenId: principal.tokenId,
+        details: { sketchId: id, metric: plan.metric, mechanism: plan.mechanism, k: plan.k, delta: plan.delta, records: dataset.recordCount },
+      },
+      (ledgerId) =>
+        this.#ctx.sketches.insert({
+          id,
+          datasetId: dataset.id,
+          metric: plan.metric,
+          mechanism: plan.mechanism,
+          epsilonMicro: plan.epsilonMicro,
+          plan,
+          pTilde: flip.pTilde,
+          recordCount: dataset.recordCount,
+          ledgerId,
+        }),
+    )
+    this.#ctx.log.info({ dataset: dataset.name, sketchId: id, mechanism: plan.mechanism, epsilonMicro: plan.epsilonMicro }, 'sketch build charged')
+    const job = this.#run(id, dataset).finally(() => this.#running.delete(id))
+    this.#running.set(id, job)
+    return this.view(dataset, this.#ctx.sketches.get(id)!)
+  }
+
+  /** Resolves when the build has finished (ready or failed). */
+  async whenDone(id: string): Promise<void> {
+    await this.#running.get(id)
+  }
+
+  get(dataset: Dataset, id: string): SketchView {
+    const s = this.#ctx.sketches.get(id)
+    if (!s || s.datasetId !== dataset.id) throw notFound(`no sketch "${id}" in dataset "${dataset.name}"`)
+    return this.view(dataset, s)
+  }
+
+  list(dataset: Dataset): SketchView[] {
+    return this.#ctx.sketches.listForDataset(dataset.id).map((s) => this.view(dataset, s))
+  }
+
+  /** The sketch a query uses: the one named, or the latest ready one for the metric. */
+  forQuery(dataset: Dataset, metric: Metric, id?: string): LoadedSketch {
+    if (id) {
+      const s = this.registry.get(id)
+      if (!s || s.datasetId !== dataset.id) {
+        const stored = this.#ctx.sketches.get(id)
+        if (stored && stored.datasetId === dataset.id) throw conflict(`sketch "${id}" is ${stored.status}, not ready`)
+        throw notFound(`no sketch "${id}" in dataset "${dataset.name}"`)
+      }
+      if (s.metric !== metric) throw new ProblemError(400, 'validation-error', `sketch "${id}" answers ${s.metric} distance, not ${metric}`)
+      return s
+    }
+    const s = this.registry.latest(dataset.id, metric)
+    if (!s) throw conflict(`dataset "${dataset.name}" has no ready ${metric} sketch: build one with POST /v1/datasets/${dataset.name}/sketches`)
+    return s
+  }
+
+  view(dataset: Dataset, s: SketchRecord): SketchView {
+    const plan = s.plan as unknown as Plan
+    return {
+      id: s.id,
+      dataset: dataset.name,
+      metric: s.metric,
+      mechanism: s.mechanism,
+      status: s.status,
+      epsilon: epsilonFromMicro(s.epsilonMicro),
+      k: plan.k,
+      records: s.recordCount,
+      progress: s.progress,
+      progressFraction: s.recordCount === 0 ? 1 : s.progress / s.recordCount,
+      error: s.error,
+      params: plan.params,
+      delta: plan.delta,
+      flipProbability: s.pTilde,
+      predictedSd: plan.predictedSd ?? null,
+      reliable: plan.reliable,
+      createdAt: s.createdAt,
+      readyAt: s.readyAt,
+    }
+  }
+
+  /** Stops running builds (shutdown): they are marked failed; their ε stays spent. */
+  async close(): Promise<void> {
+    this.#closing = true
+    await Promise.all([...this.#workers].map((w) => w.terminate()))
+    await Promise.allSettled([...this.#running.values()])
+  }
+
+  async #run(id: string, dataset: Dataset): Promise<void> {
+    const record = this.#ctx.sketches.get(id)!
+    const plan = record.plan as unknown as Plan
+    const held = allocateSketchMemory(record.recordCount * plan.wordsPerRecord)
+    const output = held.data
+    try {
+      await Promise.resolve() // let the caller answer 202 first
+      this.#ctx.sketches.setBuilding(id)
+      let lastWrite = 0
+      const progress = (done: number) => {
+        const now = performance.now()
+        if (now - lastWrite >= PROGRESS_WRITE_MS || done === record.recordCount) {
+          lastWrite = now
+          this.#ctx.sketches.setProgress(id, done)
+        }
+      }
+      if (this.#ctx.config.workers > 0 && this.#ctx.config.dbPath !== ':memory:') {
+        await this.#buildInWorker(record, dataset, plan, output, progress)
+      } else {
+        buildSketchData(this.#ctx.datasets.rawRecords(dataset.id, 0, record.recordCount), record.recordCount, plan, this.#ctx.noise, output, progress)
+      }
+      if (this.#closing) throw new Error('interrupted: the server is shutting down')
+      const calibration = getMechanism(plan.mechanism).calibrate(plan, record.pTilde)
+      const deleteRaw = !dataset.retainRaw
+      this.#ctx.sketches.storeReady(id, chunksOf(output, record.recordCount, plan.wordsPerRecord), calibration, () => {
+        if (deleteRaw) this.#ctx.datasets.deleteRawBits(dataset.id)
+      })
+      this.registry.add(this.#ctx.sketches.get(id)!, held)
+      this.#ctx.log.info({ dataset: dataset.name, sketchId: id, records: record.recordCount }, 'sketch ready')
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err)
+      this.#ctx.log.error({ dataset: dataset.name, sketchId: id, err: message }, 'sketch build failed')
+      try {
+        this.#ctx.sketches.setFailed(id, message.startsWith('interrupted') ? message : 'the build failed; the charged ε stays spent')
+      } catch {
+        // the database is closing: start-up recovery marks the build failed
+      }
+    }
+  }
+
+  #buildInWorker(record: SketchRecord, dataset: Dataset, plan: Plan, output: Uint32Array, progress: (done: number) => void): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const start = workerStart('./workers/build-worker', import.meta.url)
+      const worker = new Worker(start.url, {
+        env: start.env,
+        workerData: { dbPath: this.#ctx.config.dbPath, datasetId: dataset.id, count: record.recordCount, plan, output: output.buffer, outputOffset: output.byteOffset, outputWords: output.length },
+      })
+      this.#workers.add(worker)
+      let settled = false
+      worker.on('message', (msg: { type: string; done?: number; message?: string }) => {
+        if (msg.type === 'progress') progress(msg.done!)
+        else if (msg.type === 'done') {
+          settled = true
+          resolve()
+        } else if (msg.type === 'error') {
+          settled = true
+          reject(new Error(msg.message))
+        }
+      })
+      worker.on('error', (err) => {
+        settled = true
+        reject(err)
+      })
+      worker.on('exit', (code) => {
+        this.#workers.delete(worker)
+        if (!settled) reject(new Error(this.#closing ? 'interrupted: the server is shutting down' : `build worker exited with code ${code}`))
+      })
+    })
+  }
+}
+
+function* chunksOf(data: Uint32Array, records: number, wordsPerRecord: number): Generator<SketchChunk> {
+  for (let first = 0; first < records; first += CHUNK_RECORDS) {
+    const count = Math.min(CHUNK_RECORDS, records - first)
+    const words = data.subarray(first * wordsPerRecord, (first + count) * wordsPerRecord)
+    yield { firstOrdinal: first, count, data: new Uint8Array(words.buffer, words.byteOffset, words.byteLength) }
+  }
+}
+
+function withoutSeed(params: Record<string, unknown>): Record<string, unknown> {
+  const { hashSeed: _seed, ...rest } = params
+  return rest
+}

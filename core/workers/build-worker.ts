@@ -1,0 +1,39 @@
+/**
+ * Worker thread for a sketch build. It opens its own read-only connection, streams the raw records,
+ * draws noise from its own CSPRNG source and writes the noisy sketch into the shared output buffer.
+ * Messages: { type: 'progress', done } … then { type: 'done' } or { type: 'error', message }.
+ */
+import { parentPort, workerData } from 'node:worker_threads'
+import { openDatabase } from '../../db/database.js'
+import { DatasetRepository } from '../../db/datasets.js'
+import { productionNoiseSource } from '../../privacy/noise-source.js'
+import type { Plan } from '../../sketch/mechanisms/mechanism.js'
+import { buildSketchData } from '../build.js'
+import { lowerThisWorkerThread } from '../../scan/workers/priority.js'
+
+lowerThisWorkerThread()
+
+export interface BuildJob {
+  dbPath: string
+  datasetId: number
+  count: number
+  plan: Plan
+  /** The sketch's buffer and where in it the sketch goes. */
+  output: SharedArrayBuffer
+  outputOffset: number
+  outputWords: number
+}
+
+const job = workerData as BuildJob
+const db = openDatabase(job.dbPath, { readonly: true })
+try {
+  const repo = new DatasetRepository(db)
+  buildSketchData(repo.rawRecords(job.datasetId, 0, job.count), job.count, job.plan, productionNoiseSource(), new Uint32Array(job.output, job.outputOffset, job.outputWords), (done) =>
+    parentPort!.postMessage({ type: 'progress', done }),
+  )
+  parentPort!.postMessage({ type: 'done' })
+} catch (err) {
+  parentPort!.postMessage({ type: 'error', message: err instanceof Error ? err.message : String(err) })
+} finally {
+  db.close()
+}
