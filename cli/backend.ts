@@ -14,7 +14,7 @@ import type { queryBody, queryResponse } from '../core/schemas/queries.js'
 import type { loadResult } from '../core/schemas/records.js'
 import type { estimateBody, sketchBody, sketchEstimate, sketchView } from '../core/schemas/sketches.js'
 import type { createTokenBody, createdToken, tokenView } from '../core/schemas/tokens.js'
-import type { ParsedRecord } from '../ingest/record-formats.js'
+import type { ParsedRecord } from '../ingest/index.js'
 
 export type CreateDatasetBody = z.input<typeof createDatasetBody>
 export type DatasetSummary = z.output<typeof datasetSummary>

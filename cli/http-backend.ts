@@ -10,7 +10,7 @@
  */
 import { Buffer } from 'node:buffer'
 import { bytesFor } from '../sketch/bits.js'
-import type { ParsedRecord } from '../ingest/record-formats.js'
+import type { ParsedRecord } from '../ingest/index.js'
 import {
   BackendError,
   type Backend,

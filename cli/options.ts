@@ -5,7 +5,7 @@
  */
 import { extname } from 'node:path'
 import type { Encoding } from '../sketch/bits.js'
-import type { LoadFormat } from '../ingest/record-formats.js'
+import type { LoadFormat } from '../ingest/index.js'
 
 /** A bad flag or argument: exit code 2. */
 export class UsageError extends Error {

@@ -5,8 +5,8 @@ import { ProblemError, conflict, notFound } from '../server/errors.js'
 import type { ServiceContext } from './context.js'
 import { canAccess, type Principal, requireAdmin } from './principal.js'
 import { privacyReport, type PrivacyReport } from './privacy-report.js'
-import type { ParsedRecord } from '../ingest/record-formats.js'
-import { RecordFormatError } from '../ingest/record-formats.js'
+import type { ParsedRecord } from '../ingest/index.js'
+import { RecordFormatError } from '../ingest/index.js'
 
 export interface CreateDatasetInput {
   name: string

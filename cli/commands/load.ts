@@ -7,7 +7,7 @@
 import { createReadStream, statSync } from 'node:fs'
 import { basename } from 'node:path'
 import type { Encoding } from '../../sketch/bits.js'
-import { type LoadFormat, parseRecordStream } from '../../ingest/record-formats.js'
+import { type LoadFormat, parseRecordStream } from '../../ingest/index.js'
 import { emit, progressFor, type CommandContext } from '../context.js'
 import { count } from '../output.js'
 import { formatFromExtension, UsageError } from '../options.js'

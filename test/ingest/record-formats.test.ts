@@ -10,7 +10,7 @@ import {
   type LoadFormat,
   type ParsedRecord,
   type ParseOptions,
-} from '../../ingest/record-formats.js'
+} from '../../ingest/index.js'
 
 // ------------------------------------------------------------------------------------------------
 // Helpers

@@ -9,7 +9,7 @@ import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod'
 import { EpsilonError } from '../../../privacy/epsilon.js'
 import { BitParseError } from '../../../sketch/bits.js'
 import { ProblemError, problemBody, type ProblemCode } from '../../errors.js'
-import { RecordFormatError } from '../../../ingest/record-formats.js'
+import { RecordFormatError } from '../../../ingest/index.js'
 
 /** What is read and thrown away of a refused upload before the answer is sent (see drainRest). */
 const DRAIN_MAX_BYTES = 64 * 1024 * 1024

@@ -11,7 +11,7 @@ import { errorResponses, nameParams } from '../../../core/schemas/common.js'
 import { showableId } from '../../../core/datasets.js'
 import { requireAdmin } from '../../../core/principal.js'
 import { loadResult, recordsJsonBody } from '../../../core/schemas/records.js'
-import { type LoadFormat, type ParsedRecord, RecordFormatError, parseRecordStream } from '../../../ingest/record-formats.js'
+import { type LoadFormat, type ParsedRecord, RecordFormatError, parseRecordStream } from '../../../ingest/index.js'
 
 const formatOf: Record<string, LoadFormat> = {
   'application/x-ndjson': 'ndjson',
