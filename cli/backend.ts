@@ -69,7 +69,7 @@ export interface Backend {
 export class BackendError extends Error {
   constructor(
     message: string,
-    /** HTTP status (the service's ProblemError status locally); 0 when the server could not be reached. */
+    /** The HTTP status of the server's answer; 0 when there was none (a local command, or no server reached). */
     readonly status: number,
     /** Problem type code, e.g. `budget-exhausted`. */
     readonly code: string,

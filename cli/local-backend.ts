@@ -11,7 +11,8 @@ import { EpsilonError, parseEpsilon } from '../privacy/epsilon.js'
 import { productionNoiseSource } from '../privacy/noise-source.js'
 import { BitParseError } from '../sketch/bits.js'
 import { loadConfig, type Config } from '../core/config.js'
-import { ProblemError } from '../server/errors.js'
+import { DomainError } from '../core/errors.js'
+import { ScanOverloadError } from '../scan/errors.js'
 import { createDatasetBody } from '../core/schemas/datasets.js'
 import { queryBody } from '../core/schemas/queries.js'
 import { estimateBody, sketchBody } from '../core/schemas/sketches.js'
@@ -70,7 +71,7 @@ export function localConfig(path: string, env: Record<string, string | undefined
 
 export function openLocalBackend(options: LocalOptions): LocalBackend {
   if (!options.create && options.path !== ':memory:' && !existsSync(options.path)) {
-    throw new BackendError(`no database at ${options.path}: pass --db PATH (or set DPDIST_DB), or --url to use a server`, 404, 'not-found')
+    throw new BackendError(`no database at ${options.path}: pass --db PATH (or set DPDIST_DB), or --url to use a server`, 0, 'not-found')
   }
   const config = localConfig(options.path, options.env)
   const db = openDatabase(config.dbPath)
@@ -87,16 +88,17 @@ function validate<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
   const parsed = schema.safeParse(body)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
-    throw new BackendError(`/${issue.path.join('/')}: ${issue.message}`, 400, 'validation-error')
+    throw new BackendError(`/${issue.path.join('/')}: ${issue.message}`, 0, 'validation-error')
   }
   return parsed.data
 }
 
-/** Service errors as BackendErrors (the same status, code and message the route would send). */
+/** Core errors as BackendErrors (the same code and message the server would send; no HTTP status locally). */
 function translate(err: unknown): unknown {
-  if (err instanceof ProblemError) return new BackendError(err.message, err.status, err.code)
-  if (err instanceof RecordFormatError) return new BackendError(err.message, 400, 'invalid-records')
-  if (err instanceof EpsilonError || err instanceof BitParseError) return new BackendError(err.message, 400, 'validation-error')
+  if (err instanceof DomainError) return new BackendError(err.message, 0, err.code)
+  if (err instanceof RecordFormatError) return new BackendError(err.message, 0, 'invalid-records')
+  if (err instanceof EpsilonError || err instanceof BitParseError) return new BackendError(err.message, 0, 'validation-error')
+  if (err instanceof ScanOverloadError) return new BackendError(err.message, 0, 'overloaded')
   return err
 }
 

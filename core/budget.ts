@@ -2,7 +2,7 @@
 import type { Dataset } from '../db/datasets.js'
 import { BudgetExhaustedError, type Debit, type DebitResult } from '../db/ledger.js'
 import { epsilonFromMicro } from '../privacy/epsilon.js'
-import { ProblemError } from '../server/errors.js'
+import { DomainError, conflict } from './errors.js'
 import type { ServiceContext } from './context.js'
 import { type Principal, requireAdmin } from './principal.js'
 
@@ -26,9 +26,8 @@ export interface BudgetView {
   ledger: LedgerView[]
 }
 
-export function budgetExhausted(err: BudgetExhaustedError): ProblemError {
-  return new ProblemError(
-    409,
+export function budgetExhausted(err: BudgetExhaustedError): DomainError {
+  return new DomainError(
     'budget-exhausted',
     `this release would charge ε = ${epsilonFromMicro(err.requestedMicro)} but only ε = ${epsilonFromMicro(err.remainingMicro)} remains`,
     { requested: epsilonFromMicro(err.requestedMicro), remaining: epsilonFromMicro(err.remainingMicro) },
@@ -68,7 +67,7 @@ export class BudgetService {
     try {
       this.#ctx.ledger.setBudget(dataset.id, budgetMicro, principal.tokenId)
     } catch (err) {
-      if (err instanceof RangeError) throw new ProblemError(409, 'conflict', err.message)
+      if (err instanceof RangeError) throw conflict(err.message)
       throw err
     }
     return this.view(dataset)

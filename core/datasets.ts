@@ -1,7 +1,7 @@
 /** Dataset lifecycle and all-or-nothing record loading. */
 import type { Dataset, MetricName } from '../db/datasets.js'
 import { parseBits } from '../sketch/bits.js'
-import { ProblemError, conflict, notFound } from '../server/errors.js'
+import { conflict, invalid, notFound } from './errors.js'
 import type { ServiceContext } from './context.js'
 import { canAccess, type Principal, requireAdmin } from './principal.js'
 import { privacyReport, type PrivacyReport } from './privacy-report.js'
@@ -78,7 +78,7 @@ export class DatasetService {
 
   create(principal: Principal, input: CreateDatasetInput): Dataset {
     requireAdmin(principal)
-    if (input.unitBits > input.bits) throw new ProblemError(400, 'validation-error', 'unitBits cannot exceed bits')
+    if (input.unitBits > input.bits) throw invalid('unitBits cannot exceed bits')
     const created = this.#ctx.datasets.create(input, new Date().toISOString())
     if (!created) throw conflict(`a dataset named "${input.name}" already exists`)
     this.#ctx.log.info({ dataset: created.name, bits: created.bits }, 'dataset created')

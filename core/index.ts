@@ -1,9 +1,12 @@
-/** Builds the service layer shared by the HTTP routes and the local CLI. */
+/**
+ * Builds the application core shared by the HTTP server, the local CLI and the benchmarks. Wiring
+ * is explicit: every service gets what it uses at construction, and nothing is swapped later.
+ */
+import { inlineScanner, ScanPool } from '../scan/pool.js'
 import { BudgetService } from './budget.js'
 import type { ServiceContext } from './context.js'
 import { DatasetService } from './datasets.js'
-import { QueryService } from './queries.js'
-import { ScanPool } from '../scan/pool.js'
+import { QueryService, type ScanListener } from './queries.js'
 import { SketchService } from './sketches.js'
 import { TokenService } from './tokens.js'
 
@@ -18,21 +21,25 @@ export interface Services {
   close(): Promise<void>
 }
 
-export function createServices(ctx: ServiceContext): Services {
+export interface ServiceOptions {
+  /** Told about every sketch scan (the server's metrics). */
+  onScan?: ScanListener
+}
+
+export function createServices(ctx: ServiceContext, options: ServiceOptions = {}): Services {
+  const scanner = ctx.config.workers > 0 ? new ScanPool(ctx.config.workers, ctx.config.scanQueue) : inlineScanner
   const datasets = new DatasetService(ctx)
   const tokens = new TokenService(ctx)
   const budget = new BudgetService(ctx)
   const sketches = new SketchService(ctx, budget)
-  const queries = new QueryService(ctx, budget, sketches)
+  const queries = new QueryService(ctx, budget, sketches, scanner, options.onScan)
   datasets.onDelete((d) => {
     sketches.registry.unloadDataset(d.id)
     queries.forgetDataset(d.id)
   })
-  const pool = ctx.config.workers > 0 ? new ScanPool(ctx.config.workers, ctx.config.scanQueue) : null
-  if (pool) queries.useScanner(pool.scan, () => pool.queueSize, pool.exact)
   const close = async () => {
     await sketches.close()
-    await pool?.close()
+    await scanner.close()
   }
   return { ctx, datasets, tokens, budget, sketches, queries, close }
 }

@@ -1,6 +1,6 @@
 /** Who is calling: a verified token (HTTP) or the local operator (CLI on a database file). */
 import type { Token } from '../db/tokens.js'
-import { forbidden } from '../server/errors.js'
+import { forbidden } from './errors.js'
 
 export interface Principal {
   tokenId: string | null

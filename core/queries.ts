@@ -10,14 +10,13 @@ import { epsilonFromMicro } from '../privacy/epsilon.js'
 import { geometricRelease } from '../privacy/geometric.js'
 import { bytesToWords, wordsFor } from '../sketch/bits.js'
 import type { EstimateStatus, Metric } from '../sketch/mechanisms/mechanism.js'
-import { ProblemError, conflict } from '../server/errors.js'
+import { conflict, invalid, notFound } from './errors.js'
 import type { BudgetService } from './budget.js'
 import type { ServiceContext } from './context.js'
 import { canAccess, type Principal } from './principal.js'
 import { privacyReport, type PrivacyReport } from './privacy-report.js'
-import { exactDistances, statusCodes, type TopHits } from '../scan/engine.js'
-import { type ExactScanner, scanInline } from '../scan/pool.js'
-import type { LoadedSketch } from './sketch-registry.js'
+import { statusCodes } from '../scan/engine.js'
+import type { Scanner } from '../scan/types.js'
 import type { SketchService } from './sketches.js'
 
 export interface QueryRequest {
@@ -58,16 +57,8 @@ export interface QueryResponse {
   privacy: PrivacyReport
 }
 
-export interface ScanRequest {
-  sketch: LoadedSketch
-  queries: Uint32Array[]
-  options: { confidence: number; simultaneousM: number | null }
-  top: number
-  maxDistance?: number
-}
-
-/** Scans a loaded sketch for one or more query strings and returns each one's top hits. */
-export type SketchScanner = (req: ScanRequest) => Promise<TopHits[]> | TopHits[]
+/** Told the records scanned and the seconds taken after every sketch scan (metrics). */
+export type ScanListener = (records: number, seconds: number) => void
 
 /** Indices of the `top` smallest estimates within maxDistance, ascending (ties by record order). */
 export function selectTop(estimates: ArrayLike<number>, top: number, maxDistance?: number): number[] {
@@ -87,32 +78,20 @@ export class QueryService {
   readonly #budget: BudgetService
   readonly #sketches: SketchService
   readonly #raw = new Map<number, RawCache>()
-  #scanner: SketchScanner = scanInline
-  #exact: ExactScanner = exactDistances
+  readonly #scanner: Scanner
+  readonly #onScan: ScanListener | undefined
 
-  constructor(ctx: ServiceContext, budget: BudgetService, sketches: SketchService) {
+  constructor(ctx: ServiceContext, budget: BudgetService, sketches: SketchService, scanner: Scanner, onScan?: ScanListener) {
     this.#ctx = ctx
     this.#budget = budget
     this.#sketches = sketches
-  }
-
-  #queueDepth: () => number = () => 0
-  #onScan: ((records: number, seconds: number) => void) | undefined
-
-  /** Called after every sketch scan (metrics). */
-  onScan(listener: (records: number, seconds: number) => void): void {
-    this.#onScan = listener
-  }
-
-  useScanner(scanner: SketchScanner, queueDepth: () => number = () => 0, exact: ExactScanner = exactDistances): void {
     this.#scanner = scanner
-    this.#queueDepth = queueDepth
-    this.#exact = exact
+    this.#onScan = onScan
   }
 
   /** Scan tasks waiting for a worker. */
   queueDepth(): number {
-    return this.#queueDepth()
+    return this.#scanner.queueDepth()
   }
 
   forgetDataset(datasetId: number): void {
@@ -120,19 +99,19 @@ export class QueryService {
   }
 
   async query(principal: Principal, dataset: Dataset, req: QueryRequest): Promise<QueryResponse> {
-    if (!canAccess(principal, dataset.name)) throw new ProblemError(404, 'not-found', `no dataset named "${dataset.name}"`)
+    if (!canAccess(principal, dataset.name)) throw notFound(`no dataset named "${dataset.name}"`)
     if (!dataset.metrics.includes(req.metric)) {
-      throw new ProblemError(400, 'validation-error', `dataset "${dataset.name}" does not allow metric "${req.metric}"`)
+      throw invalid(`dataset "${dataset.name}" does not allow metric "${req.metric}"`)
     }
     return (req.mechanism === 'geometric' ? await this.#geometric(principal, dataset, [req]) : await this.#sketch(dataset, [req]))[0]
   }
 
   /** Many query strings sharing the same options. Geometric batches are charged once, in total, up front. */
   async batch(principal: Principal, dataset: Dataset, reqs: QueryRequest[]): Promise<QueryResponse[]> {
-    if (!canAccess(principal, dataset.name)) throw new ProblemError(404, 'not-found', `no dataset named "${dataset.name}"`)
+    if (!canAccess(principal, dataset.name)) throw notFound(`no dataset named "${dataset.name}"`)
     if (reqs.length === 0) return []
     if (!dataset.metrics.includes(reqs[0].metric)) {
-      throw new ProblemError(400, 'validation-error', `dataset "${dataset.name}" does not allow metric "${reqs[0].metric}"`)
+      throw invalid(`dataset "${dataset.name}" does not allow metric "${reqs[0].metric}"`)
     }
     return reqs[0].mechanism === 'geometric' ? this.#geometric(principal, dataset, reqs) : this.#sketch(dataset, reqs)
   }
@@ -140,11 +119,11 @@ export class QueryService {
   async #sketch(dataset: Dataset, reqs: QueryRequest[]): Promise<QueryResponse[]> {
     const first = reqs[0]
     if (first.epsilonMicro !== undefined) {
-      throw new ProblemError(400, 'validation-error', 'epsilon applies only to the geometric mechanism: sketch answers are free')
+      throw invalid('epsilon applies only to the geometric mechanism: sketch answers are free')
     }
     const sketch = this.#sketches.forQuery(dataset, first.metric, first.sketch)
     const t0 = performance.now()
-    const hits = await this.#scanner({
+    const hits = await this.#scanner.scan({
       sketch,
       queries: reqs.map((r) => toWords(r.query, dataset.bits)),
       options: { confidence: first.confidence, simultaneousM: first.simultaneous ? sketch.recordCount : null },
@@ -190,19 +169,19 @@ export class QueryService {
 
   async #geometric(principal: Principal, dataset: Dataset, reqs: QueryRequest[]): Promise<QueryResponse[]> {
     const first = reqs[0]
-    if (first.epsilonMicro === undefined) throw new ProblemError(400, 'validation-error', 'the geometric mechanism needs epsilon (charged per query)')
+    if (first.epsilonMicro === undefined) throw invalid('the geometric mechanism needs epsilon (charged per query)')
     if (first.epsilonMicro > this.#ctx.config.maxEpsilonMicro) {
-      throw new ProblemError(400, 'validation-error', `epsilon exceeds the per-release cap of ${epsilonFromMicro(this.#ctx.config.maxEpsilonMicro)}`)
+      throw invalid(`epsilon exceeds the per-release cap of ${epsilonFromMicro(this.#ctx.config.maxEpsilonMicro)}`)
     }
     if (!dataset.retainRaw || dataset.rawDeleted) {
       throw conflict(`the geometric mechanism needs raw bits, and dataset "${dataset.name}" does not retain them (retainRaw is false)`)
     }
     if (dataset.recordCount === 0) throw conflict(`dataset "${dataset.name}" has no records`)
-    if (first.sketch !== undefined) throw new ProblemError(400, 'validation-error', 'sketch applies only to the sketch mechanism')
+    if (first.sketch !== undefined) throw invalid('sketch applies only to the sketch mechanism')
     const k = first.metric === 'edit' ? Math.min(first.k ?? 64, dataset.bits) : dataset.bits
     const perQuery = first.epsilonMicro
     const total = perQuery * reqs.length
-    if (!Number.isSafeInteger(total)) throw new ProblemError(400, 'validation-error', 'the total ε of this batch is too large')
+    if (!Number.isSafeInteger(total)) throw invalid('the total ε of this batch is too large')
     const count = dataset.recordCount
     // Debit first: nothing below runs unless the charge is on disk.
     this.#budget.debit({
@@ -216,7 +195,7 @@ export class QueryService {
     const fresh = this.#ctx.datasets.findById(dataset.id) ?? dataset
     // Exact distances in the worker pool (the event loop stays free); noise here, after the debit.
     const exacts = await Promise.all(
-      reqs.map((req) => this.#exact({ metric: req.metric, data: raw.data, n: dataset.bits, k, query: toWords(req.query, dataset.bits), from: 0, to: count })),
+      reqs.map((req) => this.#scanner.exact({ metric: req.metric, data: raw.data, n: dataset.bits, k, query: toWords(req.query, dataset.bits), from: 0, to: count })),
     )
     return reqs.map((req, r) => {
       const exact = exacts[r]

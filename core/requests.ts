@@ -8,7 +8,7 @@ import type { z } from 'zod'
 import type { Dataset } from '../db/datasets.js'
 import { epsilonFromMicro, parseEpsilon } from '../privacy/epsilon.js'
 import { BitParseError, parseBits, type Encoding } from '../sketch/bits.js'
-import { ProblemError } from '../server/errors.js'
+import { invalid } from './errors.js'
 import type { createDatasetBody } from './schemas/datasets.js'
 import type { queryBody } from './schemas/queries.js'
 import type { sketchBody } from './schemas/sketches.js'
@@ -39,7 +39,7 @@ export function parseQueryBits(text: string, encoding: Encoding, n: number, inde
   try {
     return parseBits(text, encoding, n)
   } catch (err) {
-    if (err instanceof BitParseError) throw new ProblemError(400, 'validation-error', `${index === undefined ? 'query' : `queries[${index}]`}: ${err.message}`)
+    if (err instanceof BitParseError) throw invalid(`${index === undefined ? 'query' : `queries[${index}]`}: ${err.message}`)
     throw err
   }
 }

@@ -6,22 +6,15 @@
  */
 import type { SketchRecord, SketchRepository } from '../db/sketches.js'
 import type { Calibration, Metric, Plan } from '../sketch/mechanisms/mechanism.js'
-import type { WasmMemory } from '../sketch/kernels/popcount-wasm.js'
+import type { ScanTarget } from '../scan/types.js'
 import { allocateSketchMemory, type SketchMemory } from '../sketch/kernels/sketch-memory.js'
 
-export interface LoadedSketch {
+export interface LoadedSketch extends ScanTarget {
   id: string
   datasetId: number
   metric: Metric
   mechanism: Plan['mechanism']
-  plan: Plan
-  pTilde: number
   epsilonMicro: number
-  calibration: Calibration
-  recordCount: number
-  data: Uint32Array
-  /** The shared memory `data` lives in (null: a plain SharedArrayBuffer, scanned by copying). */
-  memory: WasmMemory | null
   readyAt: string
 }
 

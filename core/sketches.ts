@@ -15,7 +15,7 @@ import { flipProbability } from '../privacy/randomized-response.js'
 import { getMechanism } from '../sketch/mechanisms/index.js'
 import { allocateSketchMemory } from '../sketch/kernels/sketch-memory.js'
 import type { MechanismName, Metric, Plan } from '../sketch/mechanisms/mechanism.js'
-import { ProblemError, conflict, notFound } from '../server/errors.js'
+import { conflict, invalid, notFound } from './errors.js'
 import { workerStart } from '../scan/workers/worker-url.js'
 import type { BudgetService } from './budget.js'
 import { buildSketchData } from './build.js'
@@ -99,29 +99,29 @@ export class SketchService {
 
   plan(dataset: Dataset, req: SketchRequest, hashSeed: string): Plan {
     if (!dataset.metrics.includes(req.metric)) {
-      throw new ProblemError(400, 'validation-error', `dataset "${dataset.name}" does not allow metric "${req.metric}"`)
+      throw invalid(`dataset "${dataset.name}" does not allow metric "${req.metric}"`)
     }
     const name = req.mechanism ?? defaultMechanism[req.metric]
     let mechanism
     try {
       mechanism = getMechanism(name)
     } catch {
-      throw new ProblemError(400, 'validation-error', `unknown mechanism "${name}"`)
+      throw invalid(`unknown mechanism "${name}"`)
     }
     if (mechanism.metric !== req.metric) {
-      throw new ProblemError(400, 'validation-error', `mechanism "${name}" answers ${mechanism.metric} distance, not ${req.metric}`)
+      throw invalid(`mechanism "${name}" answers ${mechanism.metric} distance, not ${req.metric}`)
     }
     if (req.epsilonMicro > this.#ctx.config.maxEpsilonMicro) {
-      throw new ProblemError(400, 'validation-error', `epsilon exceeds the per-release cap of ${epsilonFromMicro(this.#ctx.config.maxEpsilonMicro)}`)
+      throw invalid(`epsilon exceeds the per-release cap of ${epsilonFromMicro(this.#ctx.config.maxEpsilonMicro)}`)
     }
-    if (req.k > dataset.bits) throw new ProblemError(400, 'validation-error', `k cannot exceed the record length ${dataset.bits}`)
+    if (req.k > dataset.bits) throw invalid(`k cannot exceed the record length ${dataset.bits}`)
     try {
       return mechanism.plan(
         { n: dataset.bits, k: req.k, epsilonMicro: req.epsilonMicro, unitBits: dataset.unitBits, options: req.options ?? {} },
         hashSeed,
       )
     } catch (err) {
-      if (err instanceof RangeError) throw new ProblemError(400, 'validation-error', err.message)
+      if (err instanceof RangeError) throw invalid(err.message)
       throw err
     }
   }
@@ -228,7 +228,7 @@ export class SketchService {
         if (stored && stored.datasetId === dataset.id) throw conflict(`sketch "${id}" is ${stored.status}, not ready`)
         throw notFound(`no sketch "${id}" in dataset "${dataset.name}"`)
       }
-      if (s.metric !== metric) throw new ProblemError(400, 'validation-error', `sketch "${id}" answers ${s.metric} distance, not ${metric}`)
+      if (s.metric !== metric) throw invalid(`sketch "${id}" answers ${s.metric} distance, not ${metric}`)
       return s
     }
     const s = this.registry.latest(dataset.id, metric)

@@ -1,6 +1,6 @@
 /** Token issuing, verification, revocation, and the bootstrap admin token. */
 import type { Role, Token } from '../db/tokens.js'
-import { notFound } from '../server/errors.js'
+import { notFound } from './errors.js'
 import type { ServiceContext } from './context.js'
 import { type Principal, principalOf, requireAdmin } from './principal.js'
 

@@ -6,22 +6,22 @@
  * query is refused with 503 and Retry-After instead of waiting without bound.
  */
 import { Worker } from 'node:worker_threads'
-import { ProblemError } from '../server/errors.js'
+import { ScanOverloadError } from './errors.js'
 import { workerStart } from './workers/worker-url.js'
 import type { ScanWorkerReply, WorkerTask } from './workers/scan-worker.js'
-import { exactDistances, mergeTop, scanTop, type ExactTask } from './engine.js'
-import type { ScanRequest, SketchScanner } from '../core/queries.js'
+import { exactDistances, mergeTop, scanTop } from './engine.js'
+import type { ExactScanner, ScanRequest, Scanner, SketchScanner } from './types.js'
 
 /** Ranges smaller than this are not worth a worker round trip. */
 const MIN_RANGE = 16_384
 /** The same for exact distances (edit distance costs microseconds a record, Hamming much less). */
 const MIN_EXACT_RANGE = 4096
 
-/** Exact distances (geometric mechanism) of raw records [from, to). */
-export type ExactScanner = (task: ExactTask) => Int32Array | Promise<Int32Array>
-
 export const scanInline: SketchScanner = (req: ScanRequest) =>
   scanTop({ ...scanFields(req), from: 0, to: req.sketch.recordCount })
+
+/** Scans on the calling thread (no workers configured). */
+export const inlineScanner: Scanner = { scan: scanInline, exact: exactDistances, queueDepth: () => 0, close: async () => {} }
 
 function scanFields(req: ScanRequest) {
   const s = req.sketch
@@ -56,7 +56,7 @@ interface Slot {
  * ones that came before it and no longer. (piscina was used before: under a closed loop of 16
  * concurrent queries its queueing let single tasks wait for seconds, p99 ≈ 7 × p50.)
  */
-export class ScanPool {
+export class ScanPool implements Scanner {
   readonly #threads: number
   readonly #maxQueue: number
   readonly #slots: Slot[] = []
@@ -71,7 +71,7 @@ export class ScanPool {
   }
 
   /** Tasks waiting for a thread. */
-  get queueSize(): number {
+  queueDepth(): number {
     return this.#queue.length
   }
 
@@ -84,7 +84,7 @@ export class ScanPool {
     const parts = Math.max(1, Math.min(idle, Math.floor(m / MIN_RANGE)))
     if (parts === 1 && m < MIN_RANGE) return scanInline(req)
     if (this.#queue.length + parts > this.#maxQueue) {
-      throw new ProblemError(503, 'overloaded', 'too many queries are waiting for a scan worker; retry later', { retryAfter: 1 })
+      throw new ScanOverloadError('too many queries are waiting for a scan worker; retry later', 1)
     }
     const { data, ...fields } = scanFields(req)
     const tasks: Promise<ScanWorkerReply>[] = []

@@ -10,6 +10,7 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import type { Config } from '../core/config.js'
 import { ProblemError, problemBody } from './errors.js'
 import { loggerOptions } from './logger.js'
+import { Metrics } from './metrics.js'
 import helmet from './plugins/external/helmet.js'
 import rateLimit from './plugins/external/rate-limit.js'
 import swagger from './plugins/external/swagger.js'
@@ -29,13 +30,13 @@ import type { Services } from '../core/index.js'
 export interface AppOptions {
   config: Config
   services: Services
+  /** The metrics registry; the caller passes the same one to createServices as its scan listener. */
+  metrics?: Metrics
   /** The pino logger (built with loggerOptions, so redaction is on); false disables logging. */
   logger?: Logger | false
   /** Skip load shedding and rate limiting (benchmarks of the raw pipeline). */
   disableLimits?: boolean
 }
-
-export { streamedTypes } from './routes/records/index.js'
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config } = options
@@ -73,7 +74,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (closing) reply.header('connection', 'close')
   })
 
-  await app.register(servicesPlugin, { services: options.services, config })
+  await app.register(servicesPlugin, { services: options.services, config, metrics: options.metrics ?? new Metrics() })
   await app.register(errors)
   await app.register(helmet)
   if (!options.disableLimits) {

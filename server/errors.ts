@@ -1,7 +1,11 @@
 /**
  * RFC 7807 problems. Every error a client sees has a stable `type` (`/problems/<code>`), a `title`
- * per type, and a `detail` that names what was wrong without echoing submitted bits.
+ * per type, and a `detail` that names what was wrong without echoing submitted bits. Domain errors
+ * (core/errors.ts) become problems through `domainStatus`; ProblemError is for what only the HTTP
+ * layer knows (authentication, body limits, media types, rate limits, shutdown).
  */
+import type { DomainErrorCode } from '../core/errors.js'
+
 export const problemTitles = {
   'validation-error': 'The request is not valid',
   'invalid-records': 'The records are not valid',
@@ -54,7 +58,13 @@ export function problemBody(
   return { type: `/problems/${code}`, title: problemTitles[code], status, detail, ...(instance ? { instance } : {}), ...extensions }
 }
 
-export const badRequest = (detail: string, ext?: Record<string, unknown>) => new ProblemError(400, 'validation-error', detail, ext)
-export const notFound = (detail: string) => new ProblemError(404, 'not-found', detail)
-export const conflict = (detail: string, ext?: Record<string, unknown>) => new ProblemError(409, 'conflict', detail, ext)
-export const forbidden = (detail: string) => new ProblemError(403, 'forbidden', detail)
+/** The HTTP status of each domain error code. */
+export const domainStatus: Record<DomainErrorCode, number> = {
+  'validation-error': 400,
+  'invalid-records': 400,
+  forbidden: 403,
+  'not-found': 404,
+  conflict: 409,
+  'budget-exhausted': 409,
+  'service-unavailable': 503,
+}

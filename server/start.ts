@@ -10,6 +10,7 @@ import { nativeCountFilterModule } from '../sketch/kernels/native-count-filter.j
 import { buildApp } from './app.js'
 import type { Config } from '../core/config.js'
 import { loggerOptions } from './logger.js'
+import { Metrics } from './metrics.js'
 import { repositories } from '../core/context.js'
 import { createServices, type Services } from '../core/index.js'
 
@@ -22,7 +23,8 @@ export interface Running {
 
 export async function start(config: Config, logger: Logger = pino(loggerOptions(config.logLevel))): Promise<Running> {
   const db = openDatabase(config.dbPath)
-  const services = createServices({ ...repositories(db), config, noise: productionNoiseSource(), log: logger })
+  const metrics = new Metrics()
+  const services = createServices({ ...repositories(db), config, noise: productionNoiseSource(), log: logger }, { onScan: (records, seconds) => metrics.observeScan(records, seconds) })
   const { generated } = services.tokens.bootstrap()
   if (generated) {
     // Printed once, to the terminal only (never to the log): only its hash is stored.
@@ -35,7 +37,7 @@ export async function start(config: Config, logger: Logger = pino(loggerOptions(
   // Which inner loop scans use (the answers are the same either way; the speed is not).
   const native = nativeCountFilterModule()
   logger.info({ countFilter: native === null ? 'webassembly' : `native ${native.path}` }, 'sketch scans count with this filter')
-  const app = await buildApp({ config, services, logger })
+  const app = await buildApp({ config, services, metrics, logger })
   let closed = false
   const close = async () => {
     if (closed) return

@@ -24,7 +24,6 @@
  * Popcount is the SWAR reduction (Hacker's Delight §5-1): 2-bit sums, 4-bit sums, byte sums, then a
  * multiply (or a byte-lane fold) to add the bytes.
  */
-import { Buffer } from 'node:buffer'
 
 export type Encoding = 'binary' | 'hex' | 'base64'
 

@@ -87,10 +87,10 @@ t.test('the pool is first in, first out: queued queries finish in the order they
   const req = { sketch, queries: [new Uint32Array(4)], options: { confidence: 0.95, simultaneousM: null }, top: 5 }
   const order: number[] = []
   const runs = Array.from({ length: 12 }, (_, i) => Promise.resolve(pool.scan(req)).then(() => order.push(i)))
-  t.equal(pool.queueSize, 11, 'one task runs, eleven wait')
+  t.equal(pool.queueDepth(), 11, 'one task runs, eleven wait')
   await Promise.all(runs)
   t.same(order, Array.from({ length: 12 }, (_, i) => i), 'completed in submission order')
-  t.equal(pool.queueSize, 0)
+  t.equal(pool.queueDepth(), 0)
 
   const broken = { ...req, sketch: { ...sketch, plan: { ...plan, params: { ...plan.params, cells: 3 } } } }
   const [bad, good] = await Promise.allSettled([pool.scan(broken), pool.scan(req)])

@@ -14,6 +14,7 @@ import { productionNoiseSource } from '../../privacy/noise-source.js'
 import { buildApp } from '../../server/app.js'
 import { loadConfig, type Config } from '../../core/config.js'
 import { loggerOptions } from '../../server/logger.js'
+import { Metrics } from '../../server/metrics.js'
 import { repositories } from '../../core/context.js'
 import { createServices, type Services } from '../../core/index.js'
 
@@ -62,10 +63,11 @@ export async function testApp(options: TestAppOptions = {}): Promise<TestApp> {
     },
   })
   const logger = pino(loggerOptions(config.logLevel), sink)
-  const services = createServices({ ...repositories(db), config, noise: options.noise ?? productionNoiseSource(), log: logger })
+  const metrics = new Metrics()
+  const services = createServices({ ...repositories(db), config, noise: options.noise ?? productionNoiseSource(), log: logger }, { onScan: (records, seconds) => metrics.observeScan(records, seconds) })
   services.tokens.bootstrap()
   services.sketches.loadAll()
-  const app = await buildApp({ config, services, logger, disableLimits: options.disableLimits })
+  const app = await buildApp({ config, services, metrics, logger, disableLimits: options.disableLimits })
   await app.ready()
   return {
     app,

@@ -8,8 +8,10 @@ import fp from 'fastify-plugin'
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod'
 import { EpsilonError } from '../../../privacy/epsilon.js'
 import { BitParseError } from '../../../sketch/bits.js'
-import { ProblemError, problemBody, type ProblemCode } from '../../errors.js'
+import { DomainError } from '../../../core/errors.js'
 import { RecordFormatError } from '../../../ingest/index.js'
+import { ScanOverloadError } from '../../../scan/errors.js'
+import { ProblemError, domainStatus, problemBody, type ProblemCode } from '../../errors.js'
 
 /** What is read and thrown away of a refused upload before the answer is sent (see drainRest). */
 const DRAIN_MAX_BYTES = 64 * 1024 * 1024
@@ -59,9 +61,18 @@ function send(reply: FastifyReply, req: FastifyRequest, status: number, code: Pr
 export default fp(async (app) => {
   app.setErrorHandler(async (err: FastifyError, req, reply) => {
     await drainRest(req)
+    if (err instanceof DomainError) {
+      const status = domainStatus[err.code]
+      if (status === 503 && typeof err.details.retryAfter === 'number') reply.header('Retry-After', String(err.details.retryAfter))
+      return send(reply, req, status, err.code, err.message, err.details)
+    }
     if (err instanceof ProblemError) {
       if (err.status === 503 && typeof err.extensions.retryAfter === 'number') reply.header('Retry-After', String(err.extensions.retryAfter))
       return send(reply, req, err.status, err.code, err.message, err.extensions)
+    }
+    if (err instanceof ScanOverloadError) {
+      reply.header('Retry-After', String(err.retryAfterSeconds))
+      return send(reply, req, 503, 'overloaded', err.message, { retryAfter: err.retryAfterSeconds })
     }
     if (hasZodFastifySchemaValidationErrors(err)) {
       const issues = err.validation.map((v) => ({ path: v.instancePath || '/', message: v.message ?? 'invalid' }))

@@ -1,7 +1,7 @@
-/** Decorates the instance with the service layer and the metrics registry. */
+/** Decorates the instance with the application core and the metrics registry (both built by the caller). */
 import fp from 'fastify-plugin'
 import type { Config } from '../../../core/config.js'
-import { Metrics } from '../../metrics.js'
+import type { Metrics } from '../../metrics.js'
 import type { Services } from '../../../core/index.js'
 
 declare module 'fastify' {
@@ -12,11 +12,10 @@ declare module 'fastify' {
   }
 }
 
-export default fp<{ services: Services; config: Config }>(async (app, opts) => {
+export default fp<{ services: Services; config: Config; metrics: Metrics }>(async (app, opts) => {
   app.decorate('services', opts.services)
   app.decorate('config', opts.config)
-  app.decorate('metrics', new Metrics())
-  opts.services.queries.onScan((records, seconds) => app.metrics.observeScan(records, seconds))
+  app.decorate('metrics', opts.metrics)
   app.addHook('onResponse', async (req, reply) => {
     app.metrics.countRequest(req.method, (req.routeOptions.url ?? 'unmatched').replaceAll('::', ':'), reply.statusCode)
   })
