@@ -17,8 +17,8 @@ export class UsageError extends Error {
 
 export const ENCODINGS: readonly Encoding[] = ['binary', 'hex', 'base64']
 export const FORMATS: readonly LoadFormat[] = ['text', 'csv', 'ndjson', 'packed', 'clkhash']
-export const METRICS = ['hamming', 'edit'] as const
-export type MetricFlag = (typeof METRICS)[number]
+export { METRICS } from '../sketch/mechanisms/mechanism.js'
+export type { Metric as MetricFlag } from '../sketch/mechanisms/mechanism.js'
 
 export function integer(flag: string, text: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (!/^\d+$/.test(text.trim())) throw new UsageError(`${flag} must be ${min === 0 ? 'a non-negative' : 'a positive'} integer`)

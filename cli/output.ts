@@ -2,6 +2,7 @@
  * Output of `dpdist`: aligned text tables and key/value blocks for people, or exactly one JSON
  * document for machines (`--json`). Everything goes to an injected writer (stdout in main.ts).
  */
+import { displayEpsilon } from '../privacy/epsilon.js'
 import { formatCount } from './progress.js'
 
 export type Cell = string | number | boolean | null | undefined
@@ -50,9 +51,7 @@ export function interval(lo: number, hi: number, digits = 1): string {
 }
 
 /** An ε for display: as many decimals as it has (micro-ε precision), no float noise. */
-export function eps(value: number): string {
-  return String(Math.round(value * 1_000_000) / 1_000_000)
-}
+export const eps = displayEpsilon
 
 /** Integers grouped by spaces: 10000 → "10 000" (readable in any locale). */
 export const count = formatCount

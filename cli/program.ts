@@ -9,7 +9,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
-import type { MechanismName } from '../sketch/mechanisms/mechanism.js'
+import { VERSION } from '../core/version.js'
+import { MECHANISM_NAMES, type MechanismName } from '../sketch/mechanisms/mechanism.js'
 import type { Encoding } from '../sketch/bits.js'
 import type { LoadFormat } from '../ingest/index.js'
 import type { Backend } from './backend.js'
@@ -35,7 +36,7 @@ import {
   UsageError,
 } from './options.js'
 
-const MECHANISMS: readonly MechanismName[] = ['parity', 'pl07', 'lcp-tree', 'noisy-bits']
+const MECHANISMS: readonly MechanismName[] = MECHANISM_NAMES
 export const DEFAULT_DB = './data/dpdist.db'
 
 let serverStarted = false
@@ -81,7 +82,7 @@ export function buildProgram(io: Io): Command {
   const program = new Command('dpdist')
   program
     .description('Differentially private Hamming and edit distance queries over a database of bit strings')
-    .version('0.1.0')
+    .version(VERSION)
     .option('--db <path>', `local database file (default $DPDIST_DB or ${DEFAULT_DB})`)
     .option('--url <url>', 'server URL: work on a dpdist server instead of a local file (default $DPDIST_URL)')
     .option('--token <token>', 'bearer token for --url (default $DPDIST_TOKEN)')

@@ -5,26 +5,12 @@ import { epsilonFromMicro } from '../privacy/epsilon.js'
 import { DomainError, conflict } from './errors.js'
 import type { ServiceContext } from './context.js'
 import { type Principal, requireAdmin } from './principal.js'
+import type { z } from 'zod'
+import type { budgetView } from './schemas/budget.js'
 
-export interface LedgerView {
-  id: number
-  at: string
-  kind: string
-  epsilon: number
-  tokenId: string | null
-  details: Record<string, unknown>
-}
+export type LedgerView = BudgetView['ledger'][number]
 
-export interface BudgetView {
-  dataset: string
-  epsilonBudget: number
-  spent: number
-  remaining: number
-  epsilonBudgetMicro: number
-  spentMicro: number
-  remainingMicro: number
-  ledger: LedgerView[]
-}
+export type BudgetView = z.output<typeof budgetView>
 
 export function budgetExhausted(err: BudgetExhaustedError): DomainError {
   return new DomainError(

@@ -1,6 +1,10 @@
 /** Configuration from the environment (DESIGN §3), validated once at start. */
 import { z } from 'zod'
 import { availableParallelism } from 'node:os'
+import { MICRO_PER_EPSILON, parseEpsilon } from '../privacy/epsilon.js'
+
+/** The largest per-release cap DPDIST_MAX_EPSILON may set: ε = 10⁶. */
+const MAX_EPSILON_CAP_MICRO = 1_000_000 * MICRO_PER_EPSILON
 
 const intFrom = (fallback: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback)
@@ -12,7 +16,14 @@ const envSchema = z.object({
   DPDIST_ADMIN_TOKEN: z.string().min(16, 'DPDIST_ADMIN_TOKEN must be at least 16 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Largest ε one release (a sketch build or a geometric query) may charge. */
-  DPDIST_MAX_EPSILON: z.coerce.number().positive().max(1_000_000).default(1000),
+  DPDIST_MAX_EPSILON: z.string().default('1000').transform((text, ctx) => {
+    try {
+      return parseEpsilon(text, MAX_EPSILON_CAP_MICRO)
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: `DPDIST_MAX_EPSILON: ${(err as Error).message}` })
+      return z.NEVER
+    }
+  }),
   /** Body limit of ordinary JSON requests (bytes). */
   DPDIST_JSON_LIMIT: intFrom(1 << 20, 1024, 1 << 30),
   /** Body limit of one record upload (bytes); bulk formats are streamed, never buffered whole. */
@@ -70,7 +81,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dbPath: e.DPDIST_DB,
     adminToken: e.DPDIST_ADMIN_TOKEN,
     logLevel: e.LOG_LEVEL,
-    maxEpsilonMicro: Math.round(e.DPDIST_MAX_EPSILON * 1_000_000),
+    maxEpsilonMicro: e.DPDIST_MAX_EPSILON,
     jsonBodyLimit: e.DPDIST_JSON_LIMIT,
     uploadLimit: e.DPDIST_UPLOAD_LIMIT,
     rateLimitPerMinute: e.DPDIST_RATE_LIMIT,

@@ -7,6 +7,9 @@ import { canAccess, type Principal, requireAdmin } from './principal.js'
 import { privacyReport, type PrivacyReport } from './privacy-report.js'
 import type { ParsedRecord } from '../ingest/index.js'
 import { RecordFormatError } from '../ingest/index.js'
+import type { z } from 'zod'
+import type { datasetSummary } from './schemas/datasets.js'
+import type { loadResult } from './schemas/records.js'
 
 export interface CreateDatasetInput {
   name: string
@@ -17,22 +20,9 @@ export interface CreateDatasetInput {
   metrics: MetricName[]
 }
 
-export interface DatasetSummary {
-  name: string
-  bits: number
-  unitBits: number
-  records: number
-  retainRaw: boolean
-  rawDeleted: boolean
-  metrics: MetricName[]
-  createdAt: string
-}
+export type DatasetSummary = z.output<typeof datasetSummary>
 
-export interface LoadResult {
-  dataset: string
-  loaded: number
-  records: number
-}
+export type LoadResult = z.output<typeof loadResult>
 
 export function summarize(d: Dataset): DatasetSummary {
   return {

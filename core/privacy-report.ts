@@ -5,28 +5,12 @@
  */
 import type { Dataset } from '../db/datasets.js'
 import { epsilonFromMicro } from '../privacy/epsilon.js'
+import type { z } from 'zod'
+import type { privacyReport as privacyReportSchema } from './schemas/common.js'
 
-export interface EpsilonAtBits {
-  changedBits: number
-  epsilon: number
-}
+export type EpsilonAtBits = PrivacyReport['profile'][number]
 
-export interface PrivacyReport {
-  guarantee: 'pure ε-differential privacy'
-  neighbourRelation: string
-  unitBits: number
-  epsilonCharged: number
-  /** ε of the release this answer comes from: the sketch's build charge, or this query's charge. */
-  epsilonOfRelease: number
-  epsilonSpent: number
-  epsilonBudget: number
-  epsilonRemaining: number
-  /** ε the release gives a record that changes in `changedBits` positions. */
-  profile: EpsilonAtBits[]
-  /** ε the dataset's total spend gives a record that changes in `changedBits` positions. */
-  totalProfile: EpsilonAtBits[]
-  notes: string[]
-}
+export type PrivacyReport = z.output<typeof privacyReportSchema>
 
 export function profileFor(epsilonMicro: number, unitBits: number): EpsilonAtBits[] {
   const points = [...new Set([1, unitBits, 2 * unitBits, 8 * unitBits])].sort((a, b) => a - b)

@@ -14,10 +14,12 @@ import { conflict, invalid, notFound } from './errors.js'
 import type { BudgetService } from './budget.js'
 import type { ServiceContext } from './context.js'
 import { canAccess, type Principal } from './principal.js'
-import { privacyReport, type PrivacyReport } from './privacy-report.js'
+import { privacyReport } from './privacy-report.js'
 import { statusCodes } from '../scan/engine.js'
 import type { Scanner } from '../scan/types.js'
 import type { SketchService } from './sketches.js'
+import type { z } from 'zod'
+import type { batchResponse, queryResponse, queryResult } from './schemas/queries.js'
 
 export interface QueryRequest {
   metric: Metric
@@ -34,27 +36,15 @@ export interface QueryRequest {
   simultaneous: boolean
 }
 
-export interface QueryResult {
-  id: string
-  estimate: number
-  ciLow: number
-  ciHigh: number
-  status: EstimateStatus
-  unbiasedEstimate: number | null
-}
+export type QueryResult = z.output<typeof queryResult>
 
-export interface QueryResponse {
-  dataset: string
-  metric: Metric
-  mechanism: 'sketch' | 'geometric'
-  sketch: { id: string; mechanism: string; epsilon: number; k: number; params: Record<string, unknown> } | null
-  epsilonCharged: number
-  records: number
-  returned: number
-  confidence: number
-  simultaneous: boolean
-  results: QueryResult[]
-  privacy: PrivacyReport
+export type QueryResponse = z.output<typeof queryResponse>
+export type BatchResponse = z.output<typeof batchResponse>
+
+/** A batch's answers and the micro-ε it charged. */
+interface Answers {
+  chargedMicro: number
+  answers: QueryResponse[]
 }
 
 /** Told the records scanned and the seconds taken after every sketch scan (metrics). */
@@ -103,20 +93,22 @@ export class QueryService {
     if (!dataset.metrics.includes(req.metric)) {
       throw invalid(`dataset "${dataset.name}" does not allow metric "${req.metric}"`)
     }
-    return (req.mechanism === 'geometric' ? await this.#geometric(principal, dataset, [req]) : await this.#sketch(dataset, [req]))[0]
+    const { answers } = req.mechanism === 'geometric' ? await this.#geometric(principal, dataset, [req]) : await this.#sketch(dataset, [req])
+    return answers[0]
   }
 
   /** Many query strings sharing the same options. Geometric batches are charged once, in total, up front. */
-  async batch(principal: Principal, dataset: Dataset, reqs: QueryRequest[]): Promise<QueryResponse[]> {
+  async batch(principal: Principal, dataset: Dataset, reqs: QueryRequest[]): Promise<BatchResponse> {
     if (!canAccess(principal, dataset.name)) throw notFound(`no dataset named "${dataset.name}"`)
-    if (reqs.length === 0) return []
+    if (reqs.length === 0) return { epsilonCharged: 0, answers: [] }
     if (!dataset.metrics.includes(reqs[0].metric)) {
       throw invalid(`dataset "${dataset.name}" does not allow metric "${reqs[0].metric}"`)
     }
-    return reqs[0].mechanism === 'geometric' ? this.#geometric(principal, dataset, reqs) : this.#sketch(dataset, reqs)
+    const { chargedMicro, answers } = reqs[0].mechanism === 'geometric' ? await this.#geometric(principal, dataset, reqs) : await this.#sketch(dataset, reqs)
+    return { epsilonCharged: epsilonFromMicro(chargedMicro), answers }
   }
 
-  async #sketch(dataset: Dataset, reqs: QueryRequest[]): Promise<QueryResponse[]> {
+  async #sketch(dataset: Dataset, reqs: QueryRequest[]): Promise<Answers> {
     const first = reqs[0]
     if (first.epsilonMicro !== undefined) {
       throw invalid('epsilon applies only to the geometric mechanism: sketch answers are free')
@@ -142,7 +134,7 @@ export class QueryService {
       k: sketch.plan.k,
       params: sketch.plan.params,
     }
-    return hits.map((h) => {
+    const answers = hits.map((h) => {
       const ids = this.#ctx.datasets.idsOf(dataset.id, h.ordinals)
       return {
       dataset: dataset.name,
@@ -165,9 +157,10 @@ export class QueryService {
       privacy,
       }
     })
+    return { chargedMicro: 0, answers }
   }
 
-  async #geometric(principal: Principal, dataset: Dataset, reqs: QueryRequest[]): Promise<QueryResponse[]> {
+  async #geometric(principal: Principal, dataset: Dataset, reqs: QueryRequest[]): Promise<Answers> {
     const first = reqs[0]
     if (first.epsilonMicro === undefined) throw invalid('the geometric mechanism needs epsilon (charged per query)')
     if (first.epsilonMicro > this.#ctx.config.maxEpsilonMicro) {
@@ -197,7 +190,7 @@ export class QueryService {
     const exacts = await Promise.all(
       reqs.map((req) => this.#scanner.exact({ metric: req.metric, data: raw.data, n: dataset.bits, k, query: toWords(req.query, dataset.bits), from: 0, to: count })),
     )
-    return reqs.map((req, r) => {
+    const answers = reqs.map((req, r) => {
       const exact = exacts[r]
       const released = geometricRelease(
         this.#ctx.noise,
@@ -232,6 +225,7 @@ export class QueryService {
         ]),
       }
     })
+    return { chargedMicro: total, answers }
   }
 
   #rawWords(dataset: Dataset, count: number): RawCache {

@@ -22,6 +22,8 @@ import { buildSketchData } from './build.js'
 import type { ServiceContext } from './context.js'
 import { type Principal, requireAdmin } from './principal.js'
 import { SketchRegistry, type LoadedSketch } from './sketch-registry.js'
+import type { z } from 'zod'
+import type { sketchEstimate, sketchView } from './schemas/sketches.js'
 
 export const defaultMechanism: Record<Metric, MechanismName> = { hamming: 'parity', edit: 'noisy-bits' }
 
@@ -33,45 +35,9 @@ export interface SketchRequest {
   options?: Record<string, unknown>
 }
 
-export interface SketchEstimate {
-  metric: Metric
-  mechanism: MechanismName
-  epsilon: number
-  k: number
-  delta: number
-  flipProbability: number
-  realisedEpsilonPerCell: number
-  bytesPerRecord: number
-  totalBytes: number
-  records: number
-  predictedSd: Plan['predictedSd']
-  reliable: boolean
-  notes: string[]
-  params: Record<string, unknown>
-  /** Smallest ε (to the micro) whose predicted sd at 0, k/2 and k is ≤ targetSd; null when none ≤ the cap. */
-  minEpsilonForTargetSd?: number | null
-}
+export type SketchEstimate = z.output<typeof sketchEstimate>
 
-export interface SketchView {
-  id: string
-  dataset: string
-  metric: string
-  mechanism: string
-  status: SketchRecord['status']
-  epsilon: number
-  k: number
-  records: number
-  progress: number
-  progressFraction: number
-  error: string | null
-  params: Record<string, unknown>
-  delta: number
-  flipProbability: number
-  predictedSd: Plan['predictedSd'] | null
-  reliable: boolean
-  createdAt: string
-  readyAt: string | null
-}
+export type SketchView = z.output<typeof sketchView>
 
 const CHUNK_RECORDS = 8192
 const PROGRESS_WRITE_MS = 250

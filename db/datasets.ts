@@ -1,7 +1,9 @@
 /** Datasets and their records. Raw bits are written and read only through this repository. */
 import type { Db } from './database.js'
 
-export type MetricName = 'hamming' | 'edit'
+import type { Metric } from '../sketch/mechanisms/mechanism.js'
+
+export type MetricName = Metric
 
 export interface Dataset {
   id: number

@@ -99,6 +99,11 @@ export function epsilonFromMicro(micro: number): number {
   return micro / MICRO_PER_EPSILON
 }
 
+/** Any ε (a prediction, say) as text to micro-ε precision, for display only (never for charging). */
+export function displayEpsilon(epsilon: number): string {
+  return formatEpsilon(Math.round(epsilon * MICRO_PER_EPSILON))
+}
+
 /** Exact decimal form of a micro-ε amount: 100000 → "0.1", 1500000 → "1.5", 3 → "0.000003". */
 export function formatEpsilon(micro: number): string {
   assertMicro(micro)

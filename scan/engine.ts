@@ -13,9 +13,9 @@ import type { WasmMemory } from '../sketch/kernels/popcount-wasm.js'
 import { editDistanceScan } from '../sketch/exact/edit.js'
 import { getMechanism } from '../sketch/mechanisms/index.js'
 import { bestXorPopcountScan } from '../sketch/kernels/popcount-wasm.js'
-import type { Calibration, Estimate, EstimateStatus, Metric, Plan, QueryOptions, RecordEstimator } from '../sketch/mechanisms/mechanism.js'
+import { ESTIMATE_STATUSES, type Calibration, type Estimate, type EstimateStatus, type Metric, type Plan, type QueryOptions, type RecordEstimator } from '../sketch/mechanisms/mechanism.js'
 
-export const statusCodes: EstimateStatus[] = ['ok', 'saturated', 'above_k', 'unreliable']
+export const statusCodes: readonly EstimateStatus[] = ESTIMATE_STATUSES
 const statusIndex: Record<EstimateStatus, number> = { ok: 0, saturated: 1, above_k: 2, unreliable: 3 }
 
 export interface ScanTask {

@@ -1,5 +1,6 @@
 /** Schemas shared by several resources. */
 import { z } from 'zod'
+import { METRICS } from '../../sketch/mechanisms/mechanism.js'
 
 export const datasetName = z
   .string()
@@ -12,7 +13,7 @@ export const encoding = z.enum(['binary', 'hex', 'base64'])
 /** ε as a JSON number or a decimal string; parsed exactly to micro-ε by privacy/epsilon.ts. */
 export const epsilonInput = z.union([z.number(), z.string().max(64)])
 
-export const metric = z.enum(['hamming', 'edit'])
+export const metric = z.enum(METRICS)
 
 export const problem = z
   .object({

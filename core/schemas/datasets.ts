@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { METRICS } from '../../sketch/mechanisms/mechanism.js'
 import { datasetName, epsilonInput, metric, privacyReport } from './common.js'
 
 export const createDatasetBody = z
@@ -8,7 +9,7 @@ export const createDatasetBody = z
     unitBits: z.number().int().min(1).default(1),
     epsilonBudget: epsilonInput,
     retainRaw: z.boolean().default(false),
-    metrics: z.array(metric).min(1).default(['hamming', 'edit']),
+    metrics: z.array(metric).min(1).default([...METRICS]),
   })
   .strict()
   .meta({ id: 'CreateDataset' })

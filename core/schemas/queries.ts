@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { ESTIMATE_STATUSES } from '../../sketch/mechanisms/mechanism.js'
 import { encoding, epsilonInput, metric, privacyReport } from './common.js'
 
 const queryOptions = {
@@ -29,7 +30,7 @@ export const queryResult = z.object({
   estimate: z.number(),
   ciLow: z.number(),
   ciHigh: z.number(),
-  status: z.enum(['ok', 'saturated', 'above_k', 'unreliable']),
+  status: z.enum(ESTIMATE_STATUSES),
   unbiasedEstimate: z.number().nullable().meta({
     description:
       'The estimate without the clip to [0, n] and with the model bias removed: its mean over many records is their mean ' +

@@ -1,7 +1,8 @@
 import { z } from 'zod'
+import { MECHANISM_NAMES } from '../../sketch/mechanisms/mechanism.js'
 import { epsilonInput, metric } from './common.js'
 
-export const mechanismName = z.enum(['parity', 'pl07', 'lcp-tree', 'noisy-bits'])
+export const mechanismName = z.enum(MECHANISM_NAMES)
 
 export const sketchBody = z
   .object({

@@ -6,6 +6,7 @@ import {
   epsilonFromMicro,
   formatEpsilon,
   parseEpsilon,
+  displayEpsilon,
 } from '../../privacy/epsilon.js'
 
 t.test('rejects everything that is not a positive finite ε', async (t) => {
@@ -145,4 +146,19 @@ t.test('formatEpsilon and epsilonFromMicro', async (t) => {
   t.equal(epsilonFromMicro(100_000), 0.1)
   t.throws(() => formatEpsilon(0.5), RangeError)
   t.throws(() => epsilonFromMicro(NaN), RangeError)
+})
+
+t.test('displayEpsilon shows any ε to micro-ε precision without float noise', async (t) => {
+  t.equal(displayEpsilon(0.1 + 0.2), '0.3')
+  t.equal(displayEpsilon(1.5), '1.5')
+  t.equal(displayEpsilon(epsilonFromMicro(3)), '0.000003')
+})
+
+t.test('DPDIST_MAX_EPSILON is parsed exactly, never through floating point', async (t) => {
+  const { loadConfig } = await import('../../core/config.js')
+  t.equal(loadConfig({ DPDIST_MAX_EPSILON: '0.3' }).maxEpsilonMicro, 300_000)
+  t.equal(loadConfig({ DPDIST_MAX_EPSILON: '1e-7' }).maxEpsilonMicro, 1, 'rounded up to one micro-ε')
+  t.equal(loadConfig({}).maxEpsilonMicro, 1000 * MICRO_PER_EPSILON)
+  t.throws(() => loadConfig({ DPDIST_MAX_EPSILON: '-1' }))
+  t.throws(() => loadConfig({ DPDIST_MAX_EPSILON: '2000000' }))
 })

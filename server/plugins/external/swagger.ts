@@ -1,11 +1,12 @@
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import fp from 'fastify-plugin'
+import { VERSION } from '../../../core/version.js'
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod'
 
 export const openapiInfo = {
   title: 'dpdist',
-  version: '0.1.0',
+  version: VERSION,
   description:
     'Differentially private Hamming and edit distance queries over databases of bit strings. ' +
     'Neighbouring databases differ in at most unitBits bit positions of one record; every release is pure ε-DP.',

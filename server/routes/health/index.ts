@@ -1,3 +1,4 @@
+import { VERSION } from '../../../core/version.js'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 
@@ -11,7 +12,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
       app.services.ctx.db.prepare('SELECT 1').get()
       return {
         status: 'ok' as const,
-        version: '0.1.0',
+        version: VERSION,
         uptimeSeconds: Math.round(process.uptime()),
         sketchesLoaded: app.services.sketches.registry.stats().sketches,
       }

@@ -1,5 +1,4 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { epsilonFromMicro } from '../../../privacy/epsilon.js'
 import { ProblemError } from '../../errors.js'
 import { errorResponses, nameParams } from '../../../core/schemas/common.js'
 import { batchBody, batchResponse, queryBody, queryResponse } from '../../../core/schemas/queries.js'
@@ -45,9 +44,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
         throw new ProblemError(400, 'validation-error', `a batch holds at most ${app.config.batchMax} queries`)
       }
       const reqs = texts.map((t, i) => queryRequest(options, parseQueryBits(t, options.encoding, d.bits, i), cap))
-      const answers = await queries.batch(req.principal, d, reqs)
-      const charged = answers.reduce((s, a) => s + Math.round(a.epsilonCharged * 1_000_000), 0)
-      return { epsilonCharged: epsilonFromMicro(charged), answers }
+      return queries.batch(req.principal, d, reqs)
     },
   )
 }
