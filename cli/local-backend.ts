@@ -12,7 +12,7 @@ import { productionNoiseSource } from '../privacy/noise-source.js'
 import { BitParseError } from '../sketch/bits.js'
 import { loadConfig, type Config } from '../core/config.js'
 import { DomainError } from '../core/errors.js'
-import { ScanOverloadError } from '../scan/errors.js'
+import { ScanClosingError, ScanOverloadError } from '../scan/errors.js'
 import { createDatasetBody } from '../core/schemas/datasets.js'
 import { queryBody } from '../core/schemas/queries.js'
 import { estimateBody, sketchBody } from '../core/schemas/sketches.js'
@@ -99,6 +99,7 @@ function translate(err: unknown): unknown {
   if (err instanceof RecordFormatError) return new BackendError(err.message, 0, 'invalid-records')
   if (err instanceof EpsilonError || err instanceof BitParseError) return new BackendError(err.message, 0, 'validation-error')
   if (err instanceof ScanOverloadError) return new BackendError(err.message, 0, 'overloaded')
+  if (err instanceof ScanClosingError) return new BackendError(err.message, 0, 'service-unavailable')
   return err
 }
 

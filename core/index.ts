@@ -17,6 +17,11 @@ export interface Services {
   budget: BudgetService
   sketches: SketchService
   queries: QueryService
+  /**
+   * Shutdown begins: queued sketch scans and new ones are refused (503), running scans go on, and
+   * builds in progress stop, marked interrupted (their ε stays spent).
+   */
+  stopAccepting(): Promise<void>
   /** Stops builds and the scan workers. */
   close(): Promise<void>
 }
@@ -37,9 +42,13 @@ export function createServices(ctx: ServiceContext, options: ServiceOptions = {}
     sketches.registry.unloadDataset(d.id)
     queries.forgetDataset(d.id)
   })
+  const stopAccepting = async () => {
+    scanner.stopAccepting()
+    await sketches.close()
+  }
   const close = async () => {
     await sketches.close()
     await scanner.close()
   }
-  return { ctx, datasets, tokens, budget, sketches, queries, close }
+  return { ctx, datasets, tokens, budget, sketches, queries, stopAccepting, close }
 }

@@ -6,7 +6,7 @@
  * query is refused with 503 and Retry-After instead of waiting without bound.
  */
 import { Worker } from 'node:worker_threads'
-import { ScanOverloadError } from './errors.js'
+import { ScanClosingError, ScanOverloadError } from './errors.js'
 import { workerStart } from './workers/worker-url.js'
 import type { ScanWorkerReply, WorkerTask } from './workers/scan-worker.js'
 import { exactDistances, mergeTop, scanTop } from './engine.js'
@@ -21,7 +21,7 @@ export const scanInline: SketchScanner = (req: ScanRequest) =>
   scanTop({ ...scanFields(req), from: 0, to: req.sketch.recordCount })
 
 /** Scans on the calling thread (no workers configured). */
-export const inlineScanner: Scanner = { scan: scanInline, exact: exactDistances, queueDepth: () => 0, close: async () => {} }
+export const inlineScanner: Scanner = { scan: scanInline, exact: exactDistances, queueDepth: () => 0, stopAccepting: () => {}, close: async () => {} }
 
 function scanFields(req: ScanRequest) {
   const s = req.sketch
@@ -62,6 +62,7 @@ export class ScanPool implements Scanner {
   readonly #slots: Slot[] = []
   readonly #queue: PendingTask[] = []
   #closed = false
+  #stopping = false
 
   constructor(threads: number, maxQueue = threads * 64) {
     if (!Number.isSafeInteger(threads) || threads < 1) throw new RangeError('a scan pool needs at least one thread')
@@ -76,6 +77,7 @@ export class ScanPool implements Scanner {
   }
 
   readonly scan: SketchScanner = async (req) => {
+    if (this.#stopping) throw new ScanClosingError()
     const m = req.sketch.recordCount
     // Split over the threads that are idle now: with queries waiting, a whole query per thread
     // costs fewer messages and merges than every query cut in pieces, and a piece never waits
@@ -176,6 +178,14 @@ export class ScanPool implements Scanner {
       this.#dispatch()
     })
     return slot
+  }
+
+  stopAccepting(): void {
+    this.#stopping = true
+    // sketch scans are free and can be asked again; a charged geometric query's distances stay queued
+    const refused = this.#queue.filter((p) => p.task.kind === 'sketch')
+    this.#queue.splice(0, this.#queue.length, ...this.#queue.filter((p) => p.task.kind !== 'sketch'))
+    for (const pending of refused) pending.reject(new ScanClosingError())
   }
 
   async close(): Promise<void> {

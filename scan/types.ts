@@ -35,6 +35,11 @@ export interface Scanner {
   exact: ExactScanner
   /** Scan tasks waiting for a worker. */
   queueDepth(): number
+  /**
+   * Shutdown begins: sketch scans not started yet are refused (ScanClosingError) and new ones too;
+   * running scans finish, and exact distances of charged geometric queries still run.
+   */
+  stopAccepting(): void
   /** Stops the workers (a no-op inline). */
   close(): Promise<void>
 }

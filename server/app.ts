@@ -66,6 +66,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   let closing = false
   app.addHook('preClose', async () => {
     closing = true
+    await options.services.stopAccepting()
   })
   app.addHook('onRequest', async () => {
     if (closing) throw new ProblemError(503, 'service-unavailable', 'the server is shutting down; retry later', { retryAfter: 5 })

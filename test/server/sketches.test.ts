@@ -25,14 +25,10 @@ function plantedRecords(seed: string) {
   return { query: formatBits(wordsToBytes(query, N), 'hex', N), records, truth }
 }
 
+/** The build's final view: waits for the build itself (an event), then reads its status over HTTP. */
 async function waitReady(h: TestApp, dataset: string, id: string) {
-  for (let i = 0; i < 400; i++) {
-    const res = await h.request({ method: 'GET', url: `/v1/datasets/${dataset}/sketches/${id}` })
-    const s = res.json()
-    if (s.status === 'ready' || s.status === 'failed') return s
-    await new Promise((r) => setTimeout(r, 25))
-  }
-  throw new Error('sketch build did not finish')
+  await h.services.sketches.whenDone(id)
+  return (await h.request({ method: 'GET', url: `/v1/datasets/${dataset}/sketches/${id}` })).json()
 }
 
 async function createLoaded(h: TestApp, name: string, budget: number, retainRaw: boolean, data = plantedRecords(name)) {

@@ -10,7 +10,7 @@ import { EpsilonError } from '../../../privacy/epsilon.js'
 import { BitParseError } from '../../../sketch/bits.js'
 import { DomainError } from '../../../core/errors.js'
 import { RecordFormatError } from '../../../ingest/index.js'
-import { ScanOverloadError } from '../../../scan/errors.js'
+import { ScanClosingError, ScanOverloadError } from '../../../scan/errors.js'
 import { ProblemError, domainStatus, problemBody, type ProblemCode } from '../../errors.js'
 
 /** What is read and thrown away of a refused upload before the answer is sent (see drainRest). */
@@ -69,6 +69,10 @@ export default fp(async (app) => {
     if (err instanceof ProblemError) {
       if (err.status === 503 && typeof err.extensions.retryAfter === 'number') reply.header('Retry-After', String(err.extensions.retryAfter))
       return send(reply, req, err.status, err.code, err.message, err.extensions)
+    }
+    if (err instanceof ScanClosingError) {
+      reply.header('Retry-After', String(err.retryAfterSeconds))
+      return send(reply, req, 503, 'service-unavailable', err.message, { retryAfter: err.retryAfterSeconds })
     }
     if (err instanceof ScanOverloadError) {
       reply.header('Retry-After', String(err.retryAfterSeconds))
