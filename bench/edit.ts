@@ -1,7 +1,8 @@
 /**
  * Edit-distance benchmark: exact capped edit distance over raw records (banded Myers bit-vector,
  * sketch/exact/edit.ts, and Landau–Vishkin with the word-parallel LCE, sketch/exact/landau-vishkin.ts)
- * against the private mechanisms `noisy-bits` (paper-notes §5.6) and `lcp-tree` (§5.5), on the same
+ * against the private mechanisms `noisy-bits` (docs/mechanisms/noisy-bits.md) and `lcp-tree`
+ * (docs/mechanisms/lcp-tree.md), on the same
  * data with k = 32.
  *
  * Data: one random query B of n bits; 90 % of the m records are B with planted edits (a budget

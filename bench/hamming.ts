@@ -1,6 +1,7 @@
 /**
  * Hamming benchmark: exact popcount scan over raw records vs the `parity` and `pl07` sketch scans, on
- * the same records and the same query (paper-notes §5.3 "Cost", DESIGN §2).
+ * the same records and the same query (query costs: docs/mechanisms/parity.md#estimator,
+ * docs/mechanisms/pl07.md).
  *
  * For each (m, n, k): a random query and m records at planted Hamming distances spread evenly over
  * 0..k. Reported per method and ε ∈ {2, 5}: build rate (records/s, production CSPRNG noise), bytes

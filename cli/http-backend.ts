@@ -1,5 +1,5 @@
 /**
- * The remote backend: the HTTP API of a dpdist server (DESIGN §3) with a bearer token. Errors come
+ * The remote backend: the HTTP API of a dpdist server (openapi.yaml) with a bearer token. Errors come
  * back as problem+json; their `detail` becomes the BackendError message.
  *
  * Record loads are one streamed request, so the server's all-or-nothing guarantee covers the whole

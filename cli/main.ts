@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `dpdist`: the command-line interface (DESIGN §3). The commands are defined in cli/program.ts and
+ * `dpdist`: the command-line interface (README.md#the-cli). The commands are defined in cli/program.ts and
  * implemented in cli/commands/; this entry point only wires the process's streams and exit code.
  */
 import type { Io } from './context.js'

@@ -1,4 +1,4 @@
-/** Configuration from the environment (DESIGN §3), validated once at start. */
+/** Configuration from the environment (README.md#configuration), validated once at start. */
 import { z } from 'zod'
 import { availableParallelism } from 'node:os'
 import { MICRO_PER_EPSILON, parseEpsilon } from '../privacy/epsilon.js'

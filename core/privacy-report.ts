@@ -1,5 +1,5 @@
 /**
- * The privacy statement attached to dataset views and query answers (DESIGN §1): the neighbour
+ * The privacy statement attached to dataset views and query answers (docs/privacy-model.md): the neighbour
  * relation, what this answer charged, what has been spent, and the group-privacy profile
  * ε(t) = t·ε/unitBits for a change of t bit positions of one record.
  */

@@ -1,7 +1,7 @@
 /**
  * Ready sketches held in memory: one contiguous Uint32Array per sketch, in a shared sketch memory
  * (sketch/kernels/sketch-memory.ts: a shared WebAssembly.Memory whose SharedArrayBuffer scan workers read
- * without copies, DESIGN §5, and the scan kernels read in place). Record r's words are at
+ * without copies, docs/architecture.md#sketch-memory, and the scan kernels read in place). Record r's words are at
  * [r·wordsPerRecord, (r+1)·wordsPerRecord).
  */
 import type { SketchRecord, SketchRepository } from '../db/sketches.js'

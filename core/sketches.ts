@@ -1,7 +1,7 @@
 /**
  * Sketch planning, charged builds as jobs, and the in-memory registry of ready sketches.
  *
- * Order of operations for a build (DESIGN §1): plan (public parameters, a public hash seed drawn
+ * Order of operations for a build (docs/ledger.md#debit-before-noise): plan (public parameters, a public hash seed drawn
  * independently of the data) → debit ε and insert the job row in the same transaction → only then
  * draw noise, in a worker → store the whole noisy sketch and mark it ready in one transaction →
  * when the dataset does not retain raw bits, delete them in that same transaction.

@@ -3,7 +3,7 @@
  *
  * Computes Z with P(Z = z) ∝ exp(−|z|·s/t) for positive integers s, t, following Canonne, Kamath
  * and Steinke, "The Discrete Gaussian for Differential Privacy" (NeurIPS 2020), Algorithms 1–2
- * (samplers §2). Floating-point inverse-CDF noise leaks through its rounding pattern (Mironov 2012),
+ * (docs/sampling.md#discrete-laplace). Floating-point inverse-CDF noise leaks through its rounding pattern (Mironov 2012),
  * so every step here is integer arithmetic on uniform integers drawn from a NoiseSource:
  *   bern(num, den)       = [uniform integer in [0, den) < num], by rejection sampling (no modulo bias)
  *   bernExp(num, den)    = Bernoulli(exp(−num/den)): exp(−γ) = exp(−1)^⌊γ⌋·exp(−(γ−⌊γ⌋)), and for
@@ -18,7 +18,7 @@
  * but it is not constant: the V loop runs about |Z|·s/t times, so a larger |Z| takes longer (tens of
  * nanoseconds per step). Someone who could time a single draw precisely would learn something
  * about |Z|; callers release a whole vector at once (see geometric.ts) so that only the total over
- * all draws is observable (samplers §3 asks for the residual risk to be documented for operators).
+ * all draws is observable (the residual risk is documented for operators in SECURITY.md).
  */
 import type { NoiseSource } from './noise-source.js'
 

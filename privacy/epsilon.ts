@@ -1,7 +1,7 @@
 /**
  * ε arithmetic: privacy parameters are stored, charged and summed as integer micro-ε.
  *
- * Why integers: the ledger adds charges (sequential composition, DESIGN §1, paper-notes §1). Summing binary floats
+ * Why integers: the ledger adds charges (sequential composition, docs/privacy-model.md#composition). Summing binary floats
  * drifts (0.1 + 0.2 ≠ 0.3) and multiplying a float by 10^6 is not exact either (0.29 · 10^6 =
  * 289999.99999999994), so a float ε could be under-charged by one unit. Here a decimal ε is turned
  * into micro-ε by decimal *string* arithmetic: a value with at most 6 fractional digits is charged

@@ -1,18 +1,20 @@
 /**
- * The per-query geometric mechanism (DESIGN §2, `geometric`): exact distances plus independent
+ * The per-query geometric mechanism (docs/mechanisms/geometric.md): exact distances plus independent
  * two-sided geometric noise.
  *
- * Neighbour relation (paper-notes §1, with t-bit group privacy): one record changes in at most
+ * Neighbour relation (docs/privacy-model.md#neighbouring-databases): one record changes in at most
  * t = unitBits bit positions. Only that record's distance (Hamming or edit, also when capped at
  * k + 1) moves, by at most t, so the distance vector has L1 sensitivity t.
  * Adding Z_i with P(Z = z) ∝ exp(−ε|z|/t) to every coordinate independently is ε-DP (pure, no δ).
  * Z is drawn exactly by the Canonne–Kamath–Steinke discrete Laplace sampler with the rational
- * parameter s/t = epsilonMicro / (unitBits·10^6) (samplers §2), no floating point in the noise.
+ * parameter s/t = epsilonMicro / (unitBits·10^6) (docs/sampling.md#discrete-laplace), no floating
+ * point in the noise.
  *
  * Confidence interval: with a = e^{−ε/t}, P(|Z| ≥ z) = 2a^z/(1+a) for z ≥ 1, so the half-width w is
- * the smallest integer with 2a^{w+1}/(1+a) ≤ α (samplers §2). It is computed in floating point and
- * then rounded outward (never narrower than the exact interval). With `simultaneousM` = m the level
- * becomes 1 − α/m per interval (Bonferroni), so all m intervals hold jointly with probability ≥ 1 − α.
+ * the smallest integer with 2a^{w+1}/(1+a) ≤ α (docs/mechanisms/geometric.md#intervals). It is
+ * computed in floating point and then rounded outward (never narrower than the exact interval).
+ * With `simultaneousM` = m the level becomes 1 − α/m per interval (Bonferroni), so all m intervals
+ * hold jointly with probability ≥ 1 − α.
  *
  * Output: the noisy value y = d + Z is clipped to [0, n] for the point estimate (post-processing,
  * free under DP; it matches the clipped-estimate contract of the sketch mechanisms, at the cost of

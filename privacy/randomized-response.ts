@@ -4,7 +4,7 @@
  * Neighbour relation and Δ: if one protected change (unitBits bits of one record) can toggle at most
  * Δ stored cells for every fixed public hash, flipping each cell with p = 1/(1+e^{ε/Δ}) makes the
  * release ε-DP: per cell P[y|x]/P[y|x'] ≤ (1−p)/p = e^{ε/Δ}, and the Δ affected cells multiply to
- * e^{ε} (paper-notes §5.2, samplers §1).
+ * e^{ε} (docs/privacy-model.md#releases-and-their-cost, docs/sampling.md#bernoulli-flips).
  *
  * Exact sampling: a cell flips iff its uniform 32-bit integer u is below thr = ⌈p·2^32⌉, so the
  * realised flip probability is exactly p̃ = thr/2^32 ≥ p, and the realised per-cell loss

@@ -1,12 +1,13 @@
 /**
- * Public hash tables of the Hamming sketches (paper-notes §5.3 "Hash", §5.4).
+ * Public hash tables of the Hamming sketches (docs/mechanisms/parity.md#construction,
+ * docs/mechanisms/pl07.md#construction).
  *
  * A sketch maps bit position i of a record to one cell per repetition through a table of uniform
  * values. The table is expanded deterministically from the sketch's public hash seed with seedrandom
  * (Alea), one independent stream per label, so builder and query side (and every worker) rebuild the
  * identical table from the stored plan. These tables are public parameters, not privacy noise: the
  * seed is drawn independently of the data and stored in the plan, and the DP guarantee holds for
- * every fixed table (paper-notes §1). Privacy noise comes only from a NoiseSource.
+ * every fixed table (docs/privacy-model.md#what-is-public). Privacy noise comes only from a NoiseSource.
  *
  * {@link sketchSetBits} applies a position → cell table to one record: for every set bit i (found word
  * by word with Math.clz32, so the cost is O(n/32 + popcount)) it toggles the cells table[i·L + r],

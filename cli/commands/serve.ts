@@ -1,5 +1,5 @@
 /**
- * `dpdist serve`: the server, configured from the environment (DESIGN §3) with `--host`, `--port`
+ * `dpdist serve`: the server, configured from the environment (README.md#configuration) with `--host`, `--port`
  * and `--db` taking precedence. Logs go to stdout (pino); one line on stderr says where it listens
  * (useful with --port 0). SIGINT/SIGTERM close the server, the build workers and the database.
  */

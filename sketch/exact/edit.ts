@@ -1,6 +1,6 @@
 /**
  * Exact (non-private) edit distance with a cap: the baseline the edit-distance mechanisms
- * (paper-notes §5.5 E0, §5.6 E1) are measured against, and the exact distance the per-query
+ * (docs/mechanisms/lcp-tree.md, docs/mechanisms/noisy-bits.md) are measured against, and the exact distance the per-query
  * `geometric` mechanism adds noise to.
  *
  * Distance: Levenshtein (unit-cost substitution, insertion, deletion) between bit strings P (np bits,

@@ -6,7 +6,7 @@
  * on both sides, so they contribute nothing). The scan keeps records contiguous, record r at
  * `records[r·wordsPerRecord ..]`, so one query touches memory linearly; the SWAR popcount is inlined
  * with two words sharing the 4-bit stage and byte lanes folded every 15 pairs (see xorPopcount in
- * sketch/bits.ts). Cost: O(m·n/32) word operations per query (paper-notes §5.3 compares the
+ * sketch/bits.ts). Cost: O(m·n/32) word operations per query (docs/mechanisms/parity.md#estimator compares the
  * sketches' O(m·L·M/32) against this).
  */
 import { xorPopcount } from '../bits.js'

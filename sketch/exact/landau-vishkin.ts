@@ -18,7 +18,8 @@
  * reach the end never lies on an alignment of cost ≤ k). Sources: G. M. Landau and U. Vishkin,
  * "Fast parallel and serial approximate string matching", J. Algorithms 10 (1989); E. Ukkonen,
  * "Algorithms for approximate string matching", Information and Control 64 (1985). Pseudocode and
- * its use in the private mechanisms: paper-notes §3.2 and §5.5.
+ * its use in the private mechanisms: docs/mechanisms/noisy-bits.md#construction and
+ * docs/mechanisms/lcp-tree.md#construction (the paper, arXiv 2411.05750, answers edit distance this way).
  *
  * The exact LCE compares 32 bits per step at arbitrary bit offsets: extract the 32-bit window
  * starting at the bit offset of each side (two shifted words), XOR, and the number of leading zero

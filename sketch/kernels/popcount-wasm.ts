@@ -1,7 +1,7 @@
 /**
  * Exact Hamming scan with a WebAssembly SIMD kernel: the same result as exactHammingScan
  * (sketch/exact/hamming.ts), out[r] = d_H(record r, query) = popcount(record r XOR query) over the
- * first wordsPerRecord words, for the m records stored contiguously in `records` (paper-notes §5.3:
+ * first wordsPerRecord words, for the m records stored contiguously in `records` (docs/mechanisms/parity.md#estimator:
  * the O(m·n/32) exact scan the sketches are measured against). The same module's `filter` is the
  * sketch scan's kernel (sketch/kernels/count-filter.ts): it returns only the records whose count is below a
  * cut, so the scan's JavaScript sees the few candidates for its top list, not every record.

@@ -1,5 +1,5 @@
 /**
- * Registry of the sketch mechanisms (DESIGN §2), by name. Each entry is a pure SketchMechanism
+ * Registry of the sketch mechanisms (docs/mechanisms/), by name. Each entry is a pure SketchMechanism
  * (sketch/mechanisms/mechanism.ts); a mechanism that is not registered here is unknown to the server.
  *
  * Adding one: import it and add one line to `mechanisms`.

@@ -1,11 +1,11 @@
 /**
- * Mechanism `noisy-bits` (edit distance; paper-notes §5.6, variant E1).
+ * Mechanism `noisy-bits` (edit distance; docs/mechanisms/noisy-bits.md).
  *
  * Stored per record: Ã = A ⊕ F, the n raw bits with randomized response, each bit flipped
  * independently with p̃ ≥ p = 1/(1 + e^{ε/Δ}) (privacy/randomized-response.ts). Neighbour relation:
  * at most unitBits positions of one record change; each position is exactly one stored cell, so
- * Δ = unitBits for every input (there is no hash). The release is ε-DP by paper-notes §5.2, and a
- * query is post-processing of it.
+ * Δ = unitBits for every input (there is no hash). The release is ε-DP
+ * (docs/mechanisms/noisy-bits.md#sensitivity), and a query is post-processing of it.
  *
  * Query (B in the clear, the querier's own string): Landau–Vishkin with the exact word-parallel LCE
  * on (Ã, B) (sketch/exact/landau-vishkin.ts), band k_b = k + ⌈n·p̃ + 4·√(n·p̃)⌉ + 5. Since Ã and A differ

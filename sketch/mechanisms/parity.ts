@@ -1,6 +1,6 @@
 /**
  * Mechanism `parity` (the default Hamming sketch): single-level XOR-parity sketch + randomized
- * response + debiasing + collision inversion (paper-notes §5.3, variant H1; DESIGN §2).
+ * response + debiasing + collision inversion (docs/mechanisms/parity.md).
  *
  * Sketch: L repetitions of M cells (M a power of two). A public table (sketch/hash-tables.ts, from
  * the plan's hash seed) maps bit position i to cell h_r(i) of repetition r; a cell stores the XOR of
@@ -9,7 +9,7 @@
  *
  * Neighbour relation and Δ: neighbours differ in at most unitBits positions of one record. One
  * position toggles exactly one cell per repetition, for every fixed table, so Δ = L·unitBits and
- * p = 1/(1 + e^{ε/Δ}) makes the release ε-DP (paper-notes §5.2). Queries are post-processing.
+ * p = 1/(1 + e^{ε/Δ}) makes the release ε-DP (docs/mechanisms/parity.md#sensitivity). Queries are post-processing.
  *
  * Estimator, per record: C_r = popcount(noisy A-sketch_r XOR clean B-sketch_r);
  * Ô_r = (C_r − M p̃)/(1 − 2p̃); T̂_r = ln(1 − 2Ô_r/M)/ln(1 − 2/M), each clamped at the saturation

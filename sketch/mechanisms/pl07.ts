@@ -1,6 +1,6 @@
 /**
  * Mechanism `pl07`: the paper's private Hamming sketch, the Porat–Lipsky (CPM'07) two-level sketch
- * with randomized response (paper-notes §2.2, §5.4 variant H0; DESIGN §2). Kept so users can
+ * with randomized response (arXiv 2411.05750, its Hamming structure; docs/mechanisms/pl07.md). Kept so users can
  * reproduce the paper and compare it with `parity`.
  *
  * Sketch: with ℓ = ln k, M2 = ⌈k/(3ℓ)⌉ buckets, L = ⌈2ℓ⌉ repetitions and M1 = ⌈c·ℓ²⌉ cells per
@@ -13,14 +13,14 @@
  * defined.
  *
  * Neighbour relation and Δ: a changed position toggles one cell in each of the L groups of its bucket,
- * for every fixed table, so Δ = L·unitBits, p = 1/(1 + e^{ε/Δ}) (paper-notes §5.2).
+ * for every fixed table, so Δ = L·unitBits, p = 1/(1 + e^{ε/Δ}) (docs/mechanisms/pl07.md#sensitivity).
  *
  * Statistics (option `estimator`), from C_{j,t} = popcount of group (j, t) of noisy-A XOR clean-B:
  * - "paper": S = Σ_j max_t C_{j,t}, as in the paper, and the estimate is S itself (clipped to [0, n]).
  *   Not debiased: it carries the flipped cells, about M2·(M1 p̃ + spread of a maximum of L noise
  *   counts), at every distance.
  * - "debiased" (default): S = Σ_j mean_t T̂_{j,t}, with T̂_{j,t} = ln(1 − 2Ô/M1)/ln(1 − 2/M1),
- *   Ô = (C_{j,t} − M1 p̃)/(1 − 2p̃), clamped at the group saturation level M1/4 (paper-notes §5.4).
+ *   Ô = (C_{j,t} − M1 p̃)/(1 − 2p̃), clamped at the group saturation level M1/4 (docs/mechanisms/pl07.md#estimator).
  *   The estimate is μ⁻¹(S): the T ∈ [0, G] at which the exact model mean μ(T) = E[S | T] (below)
  *   equals S, linear between integer T. Why: S itself is unbiased only when the noise is small. L =
  *   ⌈2 ln k⌉ repetitions share ε, so at small ε many T̂_{j,t} hit the clamp or the steep end of the

@@ -1,7 +1,6 @@
 /**
  * Monte-Carlo calibration of the confidence intervals of the private edit-distance mechanisms
- * (noisy-bits, lcp-tree; paper-notes §5.5, §5.6 and §6 "For E1/E0: the CI ... calibrated by
- * simulation").
+ * (noisy-bits, lcp-tree; docs/intervals.md#randomized-belts and docs/intervals.md#calibration).
  *
  * Both mechanisms return an integer-valued statistic S (ED(Ã, B) for noisy-bits, the Landau–Vishkin
  * result over noisy equality tests for lcp-tree) whose error G = S − t, t = ED(A, B), has a

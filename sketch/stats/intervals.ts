@@ -1,5 +1,5 @@
 /**
- * Confidence intervals by test inversion on the integer grid of distances T = 0..G (paper-notes §6).
+ * Confidence intervals by test inversion on the integer grid of distances T = 0..G (docs/intervals.md).
  *
  * A sketch mechanism supplies, for every candidate distance T, an acceptance region for its statistic
  * s: the values of s a sketch at true distance T produces with probability ≥ 1 − α. The interval for an

@@ -1,5 +1,6 @@
 /**
- * Accuracy model of XOR-parity sketches with randomized response (paper-notes §5.2, §5.3, §6).
+ * Accuracy model of XOR-parity sketches with randomized response (docs/mechanisms/parity.md#variance,
+ * docs/mechanisms/parity.md#intervals).
  *
  * Setting: T mismatching positions between a stored record A and a query B are hashed by a public,
  * fully random table into M cells; a cell of sketch(A) XOR sketch(B) is 1 iff an odd number of

@@ -88,7 +88,8 @@ t.test('convolvePower is the law of a sum of independent copies', async (t) => {
   want.forEach((w, i) => t.ok(Math.abs(values[i] - w) < 1e-15, `P(S=${first + i})`))
 })
 
-// The table of paper-notes §5.3 ("Delta-method optima"): (k, ε) → (M, L), sd at 0 / k/2 / k as printed.
+// The chooser's delta-method optima (docs/mechanisms/parity.md#parameters): (k, ε) → (M, L), sd at 0 / k/2 / k
+// to the printed precision.
 const NOTES_TABLE: Array<[number, number, number, number, [string, string, string]]> = [
   [10, 1, 64, 1, ['7.6', '8.9', '10.5']],
   [10, 2, 64, 1, ['3.4', '4.0', '5.0']],
@@ -107,7 +108,7 @@ const NOTES_TABLE: Array<[number, number, number, number, [string, string, strin
 
 t.test('the chooser reproduces the paper-notes table', async (t) => {
   for (const [k, eps, M, L, printed] of NOTES_TABLE) {
-    // The notes' search allowed M·L ≤ max(64k, 4096) cells per string.
+    // These optima were searched under a cap of M·L ≤ max(64k, 4096) cells per record.
     const choice = chooseParityParameters({
       k,
       epsilonMicro: Math.round(eps * 1e6),
@@ -117,7 +118,7 @@ t.test('the chooser reproduces the paper-notes table', async (t) => {
     t.same([choice.cells, choice.repetitions], [M, L], `k=${k} ε=${eps}: M, L`)
     const got = [choice.predictedSd.atZero, choice.predictedSd.atHalfK, choice.predictedSd.atK]
     printed.forEach((text, i) => {
-      // The notes rounded a two-decimal printout again (12.147 → 12.15 → 12.2), hence + 0.005.
+      // The expected values were rounded twice from a two-decimal printout (12.147 → 12.15 → 12.2), hence + 0.005.
       const decimals = text.includes('.') ? text.split('.')[1].length : 0
       const tol = 0.5 * 10 ** -decimals + 0.005
       t.ok(Math.abs(got[i] - Number(text)) <= tol, `k=${k} ε=${eps} sd[${i}] ${got[i].toFixed(3)} prints as ${text}`)
