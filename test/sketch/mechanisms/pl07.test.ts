@@ -27,12 +27,12 @@ function planFor(n: number, k: number, eps: number, options: Record<string, unkn
 }
 
 
-t.test('sizes follow the paper (paper-notes §5.4) with the small-k clamp', async (t) => {
+t.test('sizes follow the paper (docs/mechanisms/pl07.md#parameters) with the small-k clamp', async (t) => {
   const k100 = pl07Sizes(100, 8)
   t.same([k100.buckets, k100.repetitions, k100.cellsPerGroup], [8, 10, 170])
-  t.equal(k100.buckets * k100.repetitions * k100.cellsPerGroup, 13_600, 'c = 8: 13 600 cells (notes)')
+  t.equal(k100.buckets * k100.repetitions * k100.cellsPerGroup, 13_600, `c = 8: 13 600 cells, the paper's sizes`)
   const paper = pl07Sizes(100, PL07_PAPER_C)
-  t.equal(paper.buckets * paper.repetitions * paper.cellsPerGroup, 332_080, 'c = 72e: 332 080 cells (notes)')
+  t.equal(paper.buckets * paper.repetitions * paper.cellsPerGroup, 332_080, `c = 72e: 332 080 cells, the paper's sizes`)
   for (const k of [1, 2]) {
     const s = pl07Sizes(k, 8)
     t.same([s.buckets, s.repetitions, s.cellsPerGroup], [1, 2, 8], `k=${k}: ℓ clamped to 1`)

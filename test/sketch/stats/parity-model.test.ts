@@ -90,7 +90,7 @@ t.test('convolvePower is the law of a sum of independent copies', async (t) => {
 
 // The chooser's delta-method optima (docs/mechanisms/parity.md#parameters): (k, ε) → (M, L), sd at 0 / k/2 / k
 // to the printed precision.
-const NOTES_TABLE: Array<[number, number, number, number, [string, string, string]]> = [
+const REFERENCE_TABLE: Array<[number, number, number, number, [string, string, string]]> = [
   [10, 1, 64, 1, ['7.6', '8.9', '10.5']],
   [10, 2, 64, 1, ['3.4', '4.0', '5.0']],
   [10, 5, 128, 1, ['0.9', '1.2', '1.7']],
@@ -106,8 +106,8 @@ const NOTES_TABLE: Array<[number, number, number, number, [string, string, strin
   [1000, 10, 32768, 1, ['1.2', '4.1', '8.1']],
 ]
 
-t.test('the chooser reproduces the paper-notes table', async (t) => {
-  for (const [k, eps, M, L, printed] of NOTES_TABLE) {
+t.test('the chooser reproduces the reference table (docs/mechanisms/parity.md#parameters)', async (t) => {
+  for (const [k, eps, M, L, printed] of REFERENCE_TABLE) {
     // These optima were searched under a cap of M·L ≤ max(64k, 4096) cells per record.
     const choice = chooseParityParameters({
       k,
