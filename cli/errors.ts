@@ -7,6 +7,7 @@
  * bit string typed in the wrong place is not echoed either.
  */
 import { CommanderError } from 'commander'
+import { BackendError } from './backend.js'
 import { UsageError } from './options.js'
 
 const MAX_SHOWN = 32
@@ -26,10 +27,29 @@ function reason(err: unknown): string {
   return String(err)
 }
 
+function oneLine(err: unknown): string {
+  const text = redact(reason(err)).replace(/\s*[\r\n]+\s*/g, ' ').trim()
+  return text === '' ? 'failed' : text
+}
+
 /** `dpdist: <reason>` on one line. */
 export function errorLine(err: unknown): string {
-  const text = redact(reason(err)).replace(/\s*[\r\n]+\s*/g, ' ').trim()
-  return `dpdist: ${text === '' ? 'failed' : text}`
+  return `dpdist: ${oneLine(err)}`
+}
+
+/** The stable code of an error: the server's or core's problem code, `usage-error`, or `error`. */
+export function errorCodeOf(err: unknown): string {
+  if (err instanceof BackendError) return err.code
+  if (err instanceof UsageError || err instanceof CommanderError) return 'usage-error'
+  return 'error'
+}
+
+/**
+ * With --json, the error as one problem document on stdout (besides the line on stderr and the
+ * exit code), shaped like the server's RFC 7807 problems.
+ */
+export function errorDocument(err: unknown): { type: string; detail: string; exitCode: number } {
+  return { type: `/problems/${errorCodeOf(err)}`, detail: oneLine(err), exitCode: exitCodeOf(err) }
 }
 
 /** 2 for usage errors (bad flags or arguments), 1 for everything else. */

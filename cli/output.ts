@@ -56,6 +56,11 @@ export const eps = displayEpsilon
 /** Integers grouped by spaces: 10000 → "10 000" (readable in any locale). */
 export const count = formatCount
 
+/** "1 record", "2 records", "10 000 records". */
+export function records(n: number): string {
+  return `${count(n)} ${n === 1 ? 'record' : 'records'}`
+}
+
 /** Exactly one JSON document and a newline. */
 export function jsonDocument(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`

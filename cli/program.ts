@@ -21,7 +21,8 @@ import { load } from './commands/load.js'
 import { query } from './commands/query.js'
 import { buildSketch, estimateSketch, listSketches, sketchStatus } from './commands/sketches.js'
 import { createToken, listTokens, revokeToken } from './commands/tokens.js'
-import { errorLine, exitCodeOf } from './errors.js'
+import { errorDocument, errorLine, exitCodeOf } from './errors.js'
+import { jsonDocument } from './output.js'
 import {
   collect,
   ENCODINGS,
@@ -241,8 +242,8 @@ export function buildProgram(io: Io): Command {
   program
     .command('demo')
     .description('synthetic data, a private sketch and a query: estimates next to the truth (temporary database unless --db or --url)')
-    .addOption(new Option('--records <m>', 'Hamming records (default 2000)').argParser((v) => integer('--records', v, 66, 10_000_000)).default(2000))
-    .addOption(new Option('--epsilon <epsilon>', 'ε of each sketch (default 5)').argParser((v) => epsilon('--epsilon', v)).default('5'))
+    .addOption(new Option('--records <m>', 'Hamming records').argParser((v) => integer('--records', v, 66, 10_000_000)).default(2000))
+    .addOption(new Option('--epsilon <epsilon>', 'ε of each sketch').argParser((v) => epsilon('--epsilon', v)).default('5'))
     .option('--name <prefix>', 'dataset name prefix (default demo, or demo-<random> on an existing database)')
     .option('--no-edit', 'skip the edit-distance part')
     .action(async (o: { records: number; epsilon: string; name?: string; edit: boolean }, cmd: Command) => {
@@ -266,6 +267,12 @@ export function buildProgram(io: Io): Command {
   return program
 }
 
+/** Whether --json is among the flags (before any `--`), even when parsing them failed. */
+function wantsJson(argv: string[]): boolean {
+  const end = argv.indexOf('--')
+  return (end < 0 ? argv : argv.slice(0, end)).includes('--json')
+}
+
 /** Parses argv and runs the command. Returns the exit code; serve keeps the process alive itself. */
 export async function run(argv: string[], io: Io): Promise<number> {
   const program = buildProgram(io)
@@ -277,6 +284,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       return err.exitCode
     }
     io.stderr.write(`${errorLine(err)}\n`)
+    if (wantsJson(argv)) io.stdout.write(jsonDocument(errorDocument(err)))
     return exitCodeOf(err)
   }
 }

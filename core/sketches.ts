@@ -198,7 +198,9 @@ export class SketchService {
       return s
     }
     const s = this.registry.latest(dataset.id, metric)
-    if (!s) throw conflict(`dataset "${dataset.name}" has no ready ${metric} sketch: build one with POST /v1/datasets/${dataset.name}/sketches`)
+    if (!s) throw conflict(
+        `dataset "${dataset.name}" has no ready ${metric} sketch: build one with \`dpdist sketch build ${dataset.name} --metric ${metric} --epsilon E --k K\` or POST /v1/datasets/${dataset.name}/sketches`,
+      )
     return s
   }
 

@@ -9,7 +9,7 @@ import { basename } from 'node:path'
 import type { Encoding } from '../../sketch/bits.js'
 import { type LoadFormat, parseRecordStream } from '../../ingest/index.js'
 import { emit, progressFor, type CommandContext } from '../context.js'
-import { count } from '../output.js'
+import { records } from '../output.js'
 import { formatFromExtension, UsageError } from '../options.js'
 
 export interface LoadOptions {
@@ -90,6 +90,6 @@ export async function load(ctx: CommandContext, name: string, file: string, o: L
   emit(
     ctx,
     { ...result, format, file },
-    () => `loaded ${count(result.loaded)} records into ${result.dataset} (${format}); it now holds ${count(result.records)} records\n`,
+    () => `loaded ${records(result.loaded)} into ${result.dataset} (${format}); it now holds ${records(result.records)}\n`,
   )
 }

@@ -19,10 +19,22 @@ export interface QueryFlags {
   sketch?: string
 }
 
+/** The encoding a non-binary query string looks like (hex before base64: a hex string is both), or null. */
+export function encodingGuess(bits: string): Encoding | null {
+  if (/^[01]*$/.test(bits)) return null
+  if (/^[0-9a-fA-F]+$/.test(bits)) return 'hex'
+  if (/^[A-Za-z0-9+/]+={0,2}$/.test(bits) && bits.length % 4 === 0) return 'base64'
+  return null
+}
+
 export async function query(ctx: CommandContext, name: string, o: QueryFlags): Promise<void> {
   const mechanism = o.mechanism ?? 'sketch'
   if (mechanism === 'geometric' && o.epsilon === undefined) throw new UsageError('--mechanism geometric needs --epsilon (it is charged per query)')
   if (mechanism === 'sketch' && o.epsilon !== undefined) throw new UsageError('--epsilon applies only to --mechanism geometric: sketch answers are free')
+  if (o.encoding === undefined) {
+    const guess = encodingGuess(o.bits)
+    if (guess !== null) throw new UsageError(`--bits is not a binary string but looks like ${guess}: pass --encoding ${guess}`)
+  }
   const answer = await ctx.backend.query(name, {
     metric: o.metric,
     query: o.bits,

@@ -4,7 +4,7 @@
  * the ledger. Noise comes from the production source inside the child process, so the accuracy
  * checks use bounds of six predicted standard deviations (failure probability below 10^-8).
  */
-import { rmSync } from 'node:fs'
+import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
 import { dpdist, dpdistJson, ensureBuilt, oneErrorLine, tempDir, writeRecordFiles } from './cli-harness.js'
@@ -226,4 +226,33 @@ t.test('tokens and delete on the local database', async (t) => {
   const gone = await local(['dataset', 'show', 'raw'])
   t.equal(gone.code, 1)
   oneErrorLine(t, gone.stderr, /no dataset named "raw"/)
+})
+
+t.test('new-user rough edges: --json errors, encodings that look wrong, plurals, help defaults', async (t) => {
+  const created = await local(['dataset', 'create', 'edges', '--bits', '8', '--budget', '1'])
+  t.equal(created.code, 0, created.stderr)
+  // --json: the error is one problem document on stdout too, with the same code and exit code
+  const missing = await local(['dataset', 'show', 'nope', '--json'])
+  t.equal(missing.code, 1)
+  oneErrorLine(t, missing.stderr, /no dataset named "nope"/)
+  t.same(JSON.parse(missing.stdout), { type: '/problems/not-found', detail: 'no dataset named "nope"', exitCode: 1 })
+  const usage = await local(['dataset', 'create', 'x', '--json'])
+  t.equal(usage.code, 2)
+  t.match(JSON.parse(usage.stdout), { type: '/problems/usage-error', exitCode: 2 })
+  // a query that is hex or base64 without --encoding says so instead of a bad-character error
+  const hex = await local(['query', 'edges', '--metric', 'hamming', '--bits', 'f0'])
+  t.equal(hex.code, 2)
+  oneErrorLine(t, hex.stderr, /looks like hex: pass --encoding hex/)
+  const b64 = await local(['query', 'edges', '--metric', 'hamming', '--bits', 'zz8='])
+  oneErrorLine(t, b64.stderr, /looks like base64: pass --encoding base64/)
+  // "1 record", not "1 records"
+  const file = join(dir, 'one.txt')
+  writeFileSync(file, '10110011\n')
+  const one = await local(['load', 'edges', file])
+  t.equal(one.code, 0, one.stderr)
+  t.match(one.stdout, /^loaded 1 record into edges \(text\); it now holds 1 record\n$/)
+  // each default is shown once in help
+  const help = await dpdist(['demo', '--help'])
+  t.match(help.stdout, /\(default: 2000\)/)
+  t.notMatch(help.stdout, /\(default 2000\)/)
 })
