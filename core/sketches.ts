@@ -68,9 +68,16 @@ export interface SketchView {
   delta: number
   flipProbability: number
   predictedSd: Plan['predictedSd'] | null
+  bytesPerRecord: number
+  totalBytes: number
   reliable: boolean
   createdAt: string
   readyAt: string | null
+}
+
+/** Bytes a sketch stores: per record and for all its records. */
+function storage(plan: Plan, records: number): { bytesPerRecord: number; totalBytes: number } {
+  return { bytesPerRecord: plan.wordsPerRecord * 4, totalBytes: plan.wordsPerRecord * 4 * records }
 }
 
 const CHUNK_RECORDS = 8192
@@ -138,8 +145,7 @@ export class SketchService {
       delta: plan.delta,
       flipProbability: flip.pTilde,
       realisedEpsilonPerCell: flip.realisedEpsilonPerCell,
-      bytesPerRecord: plan.wordsPerRecord * 4,
-      totalBytes: plan.wordsPerRecord * 4 * dataset.recordCount,
+      ...storage(plan, dataset.recordCount),
       records: dataset.recordCount,
       predictedSd: plan.predictedSd,
       reliable: plan.reliable,
@@ -254,6 +260,7 @@ export class SketchService {
       delta: plan.delta,
       flipProbability: s.pTilde,
       predictedSd: plan.predictedSd ?? null,
+      ...storage(plan, s.recordCount),
       reliable: plan.reliable,
       createdAt: s.createdAt,
       readyAt: s.readyAt,

@@ -55,6 +55,8 @@ export const sketchView = z
     delta: z.number().int(),
     flipProbability: z.number(),
     predictedSd: predictedSd.nullable(),
+    bytesPerRecord: z.number().int(),
+    totalBytes: z.number().int(),
     reliable: z.boolean(),
     createdAt: z.string(),
     readyAt: z.string().nullable(),
