@@ -14,6 +14,15 @@ const root = document.getElementById('app')!
 const banner = h('div', { className: 'banner', hidden: true, role: 'alert', data: { testid: 'error' } })
 let view: DatasetView | null = null
 
+/** The dataset named in the URL's fragment (which never holds the token), or '' for none. */
+function hashName(): string {
+  try {
+    return decodeURIComponent(location.hash.slice(1))
+  } catch {
+    return ''
+  }
+}
+
 function showError(err: unknown): void {
   if (err instanceof ApiError && err.status === 401) {
     signOut(`The server refused this token: ${err.detail}`)
@@ -103,14 +112,14 @@ async function start(): Promise<void> {
   }
   const loadList = async () => {
     const details = await Promise.all((await api.datasets()).map((d) => api.dataset(d.name)))
-    const wanted = view?.name ?? decodeURIComponent(location.hash.slice(1))
+    const wanted = view?.name ?? hashName()
     fill(list, h('h2', {}, 'Datasets'), ...(details.length ? details.map((d) => datasetCard(d, d.name === wanted, () => void open(d.name))) : [h('p', { className: 'empty' }, 'This token sees no datasets.')]))
     return details
   }
   refresh.onclick = () => void loadList().then(() => view && open(view.name)).catch(showError)
   try {
     const details = await loadList()
-    const wanted = decodeURIComponent(location.hash.slice(1))
+    const wanted = hashName()
     const first = details.find((d) => d.name === wanted) ?? details[0]
     if (first) await open(first.name)
     else fill(main, h('p', { className: 'empty' }, 'No datasets yet. Create one with `dpdist dataset create` or POST /v1/datasets.'))

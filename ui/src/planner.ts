@@ -10,7 +10,7 @@ import { ApiError, api, type DatasetDetail, type EstimateRequest, type Sketch, t
 import { accuracyChart } from './charts.js'
 import { confirmCost } from './dialog.js'
 import { card, field, fill, h, select } from './dom.js'
-import { bytes, eps, num } from './format.js'
+import { bytes, eps, micro, num } from './format.js'
 
 type Metric = z.output<typeof metricSchema>
 type Mechanism = z.output<typeof mechanismName>
@@ -95,6 +95,10 @@ function planView(est: SketchEstimate, target: number | null): HTMLElement {
 
 function buildButton(d: DatasetDetail, est: SketchEstimate, planned: () => EstimateRequest | null, hooks: PlannerHooks): HTMLElement {
   const button = h('button', { type: 'button', className: 'primary danger', textContent: `Build sketch · spend ε ${eps(est.epsilon)}`, data: { testid: 'build' } })
+  if (micro(est.epsilon) > micro(hooks.remaining())) {
+    button.disabled = true
+    return h('div', { className: 'form-actions' }, button, h('span', { className: 'warning' }, `only ε ${eps(hooks.remaining())} remains`))
+  }
   button.onclick = async () => {
     const plan = planned()
     if (!plan) return
