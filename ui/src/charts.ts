@@ -7,7 +7,7 @@ import type { Budget, LedgerRow } from './api.js'
 import { h } from './dom.js'
 import { eps, micro, num, time } from './format.js'
 
-export const colors = ['#2563eb', '#d97706', '#059669', '#db2777', '#7c3aed', '#0891b2']
+const colors = ['#2563eb', '#d97706', '#059669', '#db2777', '#7c3aed', '#0891b2']
 const SPENT = '#dc2626'
 const BUDGET = '#1e3a5f'
 const REMAINING = '#059669'

@@ -44,6 +44,7 @@ export class DatasetView {
   #budgetView: Budget | null = null
   #sketchList: Sketch[] = []
   #timer: ReturnType<typeof setTimeout> | undefined
+  #pollSeq = 0
   #disposed = false
 
   constructor(
@@ -85,10 +86,12 @@ export class DatasetView {
   /** Sketches (and linkage runs) now, and again every second while one of them is still working. */
   async #poll(): Promise<void> {
     clearTimeout(this.#timer)
+    // a newer poll (after a build) supersedes one still waiting for its answer: one loop at a time
+    const seq = ++this.#pollSeq
     if (this.#disposed) return
     try {
       const [sketches, linkageBusy] = await Promise.all([api.sketches(this.name), this.#linkage?.refresh() ?? false])
-      if (this.#disposed) return
+      if (this.#disposed || seq !== this.#pollSeq) return
       const wasBusy = this.#sketchList.some((s) => s.status === 'queued' || s.status === 'building')
       this.#sketchList = sketches
       this.#sketches.update(sketches)

@@ -37,9 +37,11 @@ const ui: FastifyPluginAsync = async (app) => {
     reply.header('content-security-policy', uiContentSecurityPolicy)
   })
   if (!existsSync(`${uiRoot}index.html`)) {
-    app.get('/ui*', { schema: { hide: true } }, async () => {
+    const unbuilt = async () => {
       throw notFound('the dashboard is not built: run `npm run build`')
-    })
+    }
+    app.get('/ui', { schema: { hide: true } }, unbuilt)
+    app.get('/ui/*', { schema: { hide: true } }, unbuilt)
     return
   }
   await app.register(fastifyStatic, { root: uiRoot, prefix: '/ui', redirect: true, decorateReply: false, index: 'index.html' })
