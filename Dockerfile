@@ -19,6 +19,7 @@ COPY ingest ./ingest
 COPY sketch ./sketch
 COPY privacy ./privacy
 COPY db ./db
+COPY ui ./ui
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim

@@ -39,6 +39,11 @@ export type SketchEstimate = z.output<typeof sketchEstimate>
 
 export type SketchView = z.output<typeof sketchView>
 
+/** Bytes a sketch stores: per record and for all its records. */
+function storage(plan: Plan, records: number): { bytesPerRecord: number; totalBytes: number } {
+  return { bytesPerRecord: plan.wordsPerRecord * 4, totalBytes: plan.wordsPerRecord * 4 * records }
+}
+
 const CHUNK_RECORDS = 8192
 const PROGRESS_WRITE_MS = 250
 
@@ -104,8 +109,7 @@ export class SketchService {
       delta: plan.delta,
       flipProbability: flip.pTilde,
       realisedEpsilonPerCell: flip.realisedEpsilonPerCell,
-      bytesPerRecord: plan.wordsPerRecord * 4,
-      totalBytes: plan.wordsPerRecord * 4 * dataset.recordCount,
+      ...storage(plan, dataset.recordCount),
       records: dataset.recordCount,
       predictedSd: plan.predictedSd,
       reliable: plan.reliable,
@@ -222,6 +226,7 @@ export class SketchService {
       delta: plan.delta,
       flipProbability: s.pTilde,
       predictedSd: plan.predictedSd ?? null,
+      ...storage(plan, s.recordCount),
       reliable: plan.reliable,
       createdAt: s.createdAt,
       readyAt: s.readyAt,

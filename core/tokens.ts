@@ -51,6 +51,13 @@ export class TokenService {
     return this.#ctx.tokens.list()
   }
 
+  /** The token a principal authenticated with (any role may read its own). */
+  self(principal: Principal): Token {
+    const token = principal.tokenId === null ? undefined : this.#ctx.tokens.findById(principal.tokenId)
+    if (!token) throw notFound('this caller has no token (local operator)')
+    return token
+  }
+
   revoke(principal: Principal, id: string): Token {
     requireAdmin(principal)
     const token = this.#ctx.tokens.findById(id)

@@ -1,7 +1,8 @@
 /**
  * The Fastify application factory. Order: external plugins (security headers, rate limit, load
- * shedding, OpenAPI), then the app's own plugins (services, errors, auth), then the routes, one
- * folder per resource. Routes only parse, call a service and shape the reply.
+ * shedding, OpenAPI), then the app's own plugins (services, errors, auth), then the dashboard's
+ * static assets at /ui and the routes, one folder per resource. Routes only parse, call a service
+ * and shape the reply.
  */
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
 import type { Logger } from 'pino'
@@ -13,6 +14,7 @@ import { loggerOptions } from './logger.js'
 import { Metrics } from './metrics.js'
 import helmet from './plugins/external/helmet.js'
 import rateLimit from './plugins/external/rate-limit.js'
+import dashboard from './plugins/external/static.js'
 import swagger from './plugins/external/swagger.js'
 import underPressure from './plugins/external/under-pressure.js'
 import auth from './plugins/app/auth.js'
@@ -85,6 +87,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(swagger)
   await app.register(auth)
 
+  await app.register(dashboard)
   await app.register(healthRoutes)
   await app.register(metricsRoutes)
   await app.register(tokenRoutes, { prefix: '/v1/tokens' })

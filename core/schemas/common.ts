@@ -1,6 +1,6 @@
 /** Schemas shared by several resources. */
 import { z } from 'zod'
-import { METRICS } from '../../sketch/mechanisms/mechanism.js'
+import { METRICS } from '../../sketch/names.js'
 
 export const datasetName = z
   .string()

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { METRICS } from '../../sketch/mechanisms/mechanism.js'
+import { METRICS } from '../../sketch/names.js'
 import { datasetName, epsilonInput, metric, privacyReport } from './common.js'
 
 export const createDatasetBody = z

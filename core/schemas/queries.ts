@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { ESTIMATE_STATUSES } from '../../sketch/mechanisms/mechanism.js'
+import { ESTIMATE_STATUSES } from '../../sketch/names.js'
 import { encoding, epsilonInput, metric, privacyReport } from './common.js'
 
 const queryOptions = {

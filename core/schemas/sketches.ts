@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { MECHANISM_NAMES } from '../../sketch/mechanisms/mechanism.js'
+import { MECHANISM_NAMES } from '../../sketch/names.js'
 import { epsilonInput, metric } from './common.js'
 
 export const mechanismName = z.enum(MECHANISM_NAMES)
@@ -56,6 +56,8 @@ export const sketchView = z
     delta: z.number().int(),
     flipProbability: z.number(),
     predictedSd: predictedSd.nullable(),
+    bytesPerRecord: z.number().int(),
+    totalBytes: z.number().int(),
     reliable: z.boolean(),
     createdAt: z.string(),
     readyAt: z.string().nullable(),

@@ -12,13 +12,9 @@
 import type { FlipProbability } from '../../privacy/randomized-response.js'
 import type { NoiseSource } from '../../privacy/noise-source.js'
 
-/** The distances dpdist answers, the sketch mechanisms and the status of an estimate: defined here once. */
-export const METRICS = ['hamming', 'edit'] as const
-export type Metric = (typeof METRICS)[number]
-export const MECHANISM_NAMES = ['parity', 'pl07', 'lcp-tree', 'noisy-bits'] as const
-export type MechanismName = (typeof MECHANISM_NAMES)[number]
-export const ESTIMATE_STATUSES = ['ok', 'saturated', 'above_k', 'unreliable'] as const
-export type EstimateStatus = (typeof ESTIMATE_STATUSES)[number]
+export { ESTIMATE_STATUSES, MECHANISM_NAMES, METRICS } from '../names.js'
+export type { EstimateStatus, MechanismName, Metric } from '../names.js'
+import type { EstimateStatus, MechanismName, Metric } from '../names.js'
 
 export interface Estimate {
   /** Point estimate of the distance, clipped to [0, n]. */

@@ -43,6 +43,7 @@ const matrix: Record<string, RouteCase> = {
   'GET /metrics': { access: 'admin', scoped: false, url: () => '/metrics' },
   'POST /v1/tokens': { access: 'admin', scoped: false, url: () => '/v1/tokens', body: () => ({ role: 'analyst', datasets: ['target'] }) },
   'GET /v1/tokens': { access: 'admin', scoped: false, url: () => '/v1/tokens' },
+  'GET /v1/tokens/self': { access: 'analyst', scoped: false, url: () => '/v1/tokens/self' },
   'DELETE /v1/tokens/:id': {
     access: 'admin',
     scoped: false,
@@ -97,8 +98,8 @@ const matrix: Record<string, RouteCase> = {
   },
 }
 
-/** Routes that need no token: liveness and the API documentation (which holds no data). */
-const publicRoute = (key: string) => key === 'GET /health' || / \/docs(\/|$)/.test(key)
+/** Routes that need no token: liveness, the API documentation and the dashboard's assets (which hold no data). */
+const publicRoute = (key: string) => key === 'GET /health' || / \/(docs|ui)([/*]|$)/.test(key)
 
 /** METHOD + full path of every route in `printRoutes({ commonPrefix: false })` (HEAD left out). */
 export function routesFromTree(tree: string): string[] {

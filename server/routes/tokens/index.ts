@@ -17,6 +17,11 @@ const routes: FastifyPluginAsyncZod = async (app) => {
   app.get('', { schema: { tags: ['tokens'], summary: 'List tokens (admin; never secrets)', response: { 200: tokenList, ...errorResponses } } }, async (req) => ({
     tokens: app.services.tokens.list(req.principal).map(view),
   }))
+  app.get(
+    '/self',
+    { schema: { tags: ['tokens'], summary: 'The calling token: its role and the datasets it may see (never its secret)', response: { 200: tokenView, ...errorResponses } } },
+    async (req) => view(app.services.tokens.self(req.principal)),
+  )
   app.delete(
     '/:id',
     { schema: { tags: ['tokens'], summary: 'Revoke a token (admin)', params: tokenParams, response: { 200: tokenView, ...errorResponses } } },
