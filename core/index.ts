@@ -6,6 +6,7 @@ import { inlineScanner, ScanPool } from '../scan/pool.js'
 import { BudgetService } from './budget.js'
 import type { ServiceContext } from './context.js'
 import { DatasetService } from './datasets.js'
+import { LinkageService } from './linkage.js'
 import { QueryService, type ScanListener } from './queries.js'
 import { SketchService } from './sketches.js'
 import { TokenService } from './tokens.js'
@@ -17,6 +18,7 @@ export interface Services {
   budget: BudgetService
   sketches: SketchService
   queries: QueryService
+  linkage: LinkageService
   /** Stops builds and the scan workers. */
   close(): Promise<void>
 }
@@ -33,13 +35,15 @@ export function createServices(ctx: ServiceContext, options: ServiceOptions = {}
   const budget = new BudgetService(ctx)
   const sketches = new SketchService(ctx, budget)
   const queries = new QueryService(ctx, budget, sketches, scanner, options.onScan)
+  const linkage = new LinkageService(ctx, ctx.linkage, sketches, queries)
   datasets.onDelete((d) => {
     sketches.registry.unloadDataset(d.id)
     queries.forgetDataset(d.id)
   })
   const close = async () => {
+    await linkage.close()
     await sketches.close()
     await scanner.close()
   }
-  return { ctx, datasets, tokens, budget, sketches, queries, close }
+  return { ctx, datasets, tokens, budget, sketches, queries, linkage, close }
 }

@@ -136,6 +136,8 @@ export const migrations: Migration[] = [
         status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'completed', 'failed')),
         options TEXT NOT NULL,
         query_count INTEGER NOT NULL,
+        -- 1 once every query of the upload is stored (a run interrupted during its upload is never run)
+        uploaded INTEGER NOT NULL DEFAULT 0,
         progress INTEGER NOT NULL DEFAULT 0,
         pairs_compared INTEGER NOT NULL DEFAULT 0,
         candidates INTEGER NOT NULL DEFAULT 0,
