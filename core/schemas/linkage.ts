@@ -11,7 +11,6 @@ export const linkageQuery = z
     encoding: z.enum(['binary', 'hex', 'base64']).optional().describe('bit encoding of text, CSV and NDJSON bodies'),
   })
   .strict()
-  .meta({ id: 'LinkageRunOptions' })
 
 export const linkageRunView = z
   .object({
