@@ -69,6 +69,17 @@ export interface LinkageResultPair {
   matched: boolean
 }
 
+const CSV_HEADER = 'query_index,query_id,record_index,record_id,score,low,high,matched\n'
+const csvField = (s: string): string => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s)
+
+/** A run's result as CSV lines (HTTP with Accept: text/csv, and `dpdist link --out`). */
+export function* linkageCsvLines(pairs: Iterable<LinkageResultPair>): Generator<string> {
+  yield CSV_HEADER
+  for (const p of pairs) {
+    yield `${p.queryIndex},${csvField(p.queryId)},${p.recordIndex},${csvField(p.recordId)},${p.score},${p.low},${p.high},${p.matched ? 1 : 0}\n`
+  }
+}
+
 /** Greedy one-to-one solver (anonlink's): pairs by score, best first; a pair whose endpoint is taken is skipped. */
 export function greedySolve<P extends { queryOrdinal: number; recordOrdinal: number }>(bestFirst: Iterable<P>): P[] {
   const usedQ = new Set<number>()

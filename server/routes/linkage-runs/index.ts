@@ -8,18 +8,8 @@ import { z } from 'zod'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { errorResponses, nameParams } from '../../../core/schemas/common.js'
 import { linkageParams, linkageQuery, linkageResult, linkageRunList, linkageRunView } from '../../../core/schemas/linkage.js'
-import type { LinkageResultPair } from '../../../core/linkage.js'
+import { linkageCsvLines } from '../../../core/linkage.js'
 import { JSON_UPLOAD_LIMIT, streamedTypes, uploadBatches, uploadDescription } from '../../uploads.js'
-
-const CSV_HEADER = 'query_index,query_id,record_index,record_id,score,low,high,matched\n'
-const csvField = (s: string): string => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s)
-
-function* csvLines(pairs: Iterable<LinkageResultPair>): Generator<string> {
-  yield CSV_HEADER
-  for (const p of pairs) {
-    yield `${p.queryIndex},${csvField(p.queryId)},${p.recordIndex},${csvField(p.recordId)},${p.score},${p.low},${p.high},${p.matched ? 1 : 0}\n`
-  }
-}
 
 const routes: FastifyPluginAsyncZod = async (app) => {
   const { datasets, linkage } = app.services
@@ -86,7 +76,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
       const pairs = linkage.result(req.principal, d, req.params.id)
       if ((req.headers.accept ?? '').includes('text/csv')) {
         // a stream is sent as it is (Fastify serialises only objects)
-        return reply.type('text/csv; charset=utf-8').send(Readable.from(csvLines(pairs)) as never)
+        return reply.type('text/csv; charset=utf-8').send(Readable.from(linkageCsvLines(pairs)) as never)
       }
       const all = [...pairs]
       return {
