@@ -12,6 +12,8 @@
 import { createHmac } from 'node:crypto'
 import { Faker, en } from '@faker-js/faker'
 import seedrandom from 'seedrandom'
+import { popcount32 } from '../../sketch/bits.js'
+import { greedySolve } from '../../core/linkage.js'
 
 export const CLK_BITS = 1024
 const CLK_BYTES = CLK_BITS / 8
@@ -179,12 +181,6 @@ export function linkageData(m: number, q: number, overlap: number, seed: number,
   }
 }
 
-function pop32(v: number): number {
-  v -= (v >>> 1) & 0x55555555
-  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333)
-  return (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24)
-}
-
 function words(b: Uint8Array): Uint32Array {
   const out = new Uint32Array(b.length >>> 2)
   for (let w = 0; w < out.length; w++) out[w] = ((b[4 * w] << 24) | (b[4 * w + 1] << 16) | (b[4 * w + 2] << 8) | b[4 * w + 3]) >>> 0
@@ -193,7 +189,7 @@ function words(b: Uint8Array): Uint32Array {
 
 /** Greedy one-to-one matching on exact Dice (the reference the private runs are compared to). */
 export function exactGreedy(data: LinkageData, threshold: number): [number, number][] {
-  const pairs: [number, number, number][] = []
+  const pairs: { queryOrdinal: number; recordOrdinal: number; score: number }[] = []
   const recs = data.records.map(words)
   const pops = data.records.map(popcountBytes)
   const wpr = CLK_BITS / 32
@@ -203,27 +199,13 @@ export function exactGreedy(data: LinkageData, threshold: number): [number, numb
     for (let i = 0; i < recs.length; i++) {
       const r = recs[i]
       let h = 0
-      for (let w = 0; w < wpr; w++) h += pop32(qw[w] ^ r[w])
+      for (let w = 0; w < wpr; w++) h += popcount32(qw[w] ^ r[w])
       const dice = 1 - h / (pops[i] + pq)
-      if (dice >= threshold) pairs.push([j, i, dice])
+      if (dice >= threshold) pairs.push({ queryOrdinal: j, recordOrdinal: i, score: dice })
     }
   }
-  return greedySolve(pairs)
-}
-
-/** Greedy one-to-one on (query, record, score) triples: best score first, skip taken endpoints. */
-function greedySolve(pairs: [number, number, number][]): [number, number][] {
-  pairs.sort((a, b) => b[2] - a[2] || a[0] - b[0] || a[1] - b[1])
-  const usedQ = new Set<number>()
-  const usedR = new Set<number>()
-  const out: [number, number][] = []
-  for (const [j, i] of pairs) {
-    if (usedQ.has(j) || usedR.has(i)) continue
-    usedQ.add(j)
-    usedR.add(i)
-    out.push([j, i])
-  }
-  return out
+  pairs.sort((a, b) => b.score - a.score || a.queryOrdinal - b.queryOrdinal || a.recordOrdinal - b.recordOrdinal)
+  return greedySolve(pairs).map((p) => [p.queryOrdinal, p.recordOrdinal])
 }
 
 /** Precision, recall and F1 of matched (query, record) pairs against the ground truth. */
