@@ -54,6 +54,8 @@ const sketch: LoadedSketch = {
   data,
   memory,
   readyAt: '',
+  popcounts: null,
+  popcountEpsilonMicro: null,
 }
 const options = { confidence: 0.95, simultaneousM: null }
 const queries = Array.from({ length: 32 }, () => randomBits(n, next))

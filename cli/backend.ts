@@ -15,6 +15,7 @@ import type { loadResult } from '../core/schemas/records.js'
 import type { estimateBody, sketchBody, sketchEstimate, sketchView } from '../core/schemas/sketches.js'
 import type { createTokenBody, createdToken, tokenView } from '../core/schemas/tokens.js'
 import type { ParsedRecord } from '../ingest/index.js'
+import type { LinkageOptions, LinkageResultPair, LinkageRunView } from '../core/linkage.js'
 
 export type CreateDatasetBody = z.input<typeof createDatasetBody>
 export type DatasetSummary = z.output<typeof datasetSummary>
@@ -53,6 +54,12 @@ export interface Backend {
   listSketches(name: string): Promise<SketchView[]>
   /** Resolves with the final view (ready or failed), reporting progress (records done) meanwhile. */
   waitForSketch(name: string, id: string, onProgress?: (done: number, total: number) => void): Promise<SketchView>
+
+  /** Uploads the other party's records and starts a linkage run (free). */
+  startLink(name: string, bits: number, batches: AsyncIterable<ParsedRecord[]>, options: LinkageOptions): Promise<LinkageRunView>
+  /** Resolves with the final view (completed or failed), reporting the run's view meanwhile. */
+  waitForLink(name: string, id: string, onProgress?: (view: LinkageRunView) => void): Promise<LinkageRunView>
+  linkResult(name: string, id: string): Promise<LinkageResultPair[]>
 
   query(name: string, body: QueryBody): Promise<QueryResponse>
   budget(name: string): Promise<BudgetView>

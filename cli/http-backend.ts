@@ -10,6 +10,7 @@
  */
 import { Buffer } from 'node:buffer'
 import { bytesFor } from '../sketch/bits.js'
+import type { LinkageOptions, LinkageResultPair, LinkageRunView } from '../core/linkage.js'
 import type { ParsedRecord } from '../ingest/index.js'
 import {
   BackendError,
@@ -129,7 +130,31 @@ export class HttpBackend implements Backend {
     await this.#request('DELETE', `/v1/datasets/${seg(name)}`)
   }
 
-  async load(name: string, bits: number, batches: AsyncIterable<ParsedRecord[]>, onProgress?: (loaded: number) => void): Promise<LoadResult> {
+  async startLink(name: string, bits: number, batches: AsyncIterable<ParsedRecord[]>, options: LinkageOptions): Promise<LinkageRunView> {
+    const q = new URLSearchParams({ similarity: options.similarity, threshold: String(options.threshold), top: String(options.top), solve: options.solve })
+    if (options.sketch !== undefined) q.set('sketch', options.sketch)
+    return this.#upload<LinkageRunView>(`/v1/datasets/${seg(name)}/linkage-runs`, q, bits, batches)
+  }
+
+  async waitForLink(name: string, id: string, onProgress?: (view: LinkageRunView) => void): Promise<LinkageRunView> {
+    for (;;) {
+      const view = await this.#request<LinkageRunView>('GET', `/v1/datasets/${seg(name)}/linkage-runs/${seg(id)}`)
+      onProgress?.(view)
+      if (view.status === 'completed' || view.status === 'failed') return view
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS))
+    }
+  }
+
+  async linkResult(name: string, id: string): Promise<LinkageResultPair[]> {
+    return (await this.#request<{ pairs: LinkageResultPair[] }>('GET', `/v1/datasets/${seg(name)}/linkage-runs/${seg(id)}/result`)).pairs
+  }
+
+  load(name: string, bits: number, batches: AsyncIterable<ParsedRecord[]>, onProgress?: (loaded: number) => void): Promise<LoadResult> {
+    return this.#upload<LoadResult>(`/v1/datasets/${seg(name)}/records`, new URLSearchParams(), bits, batches, onProgress)
+  }
+
+  /** Streams parsed records as NDJSON (when they have ids) or packed bytes. */
+  async #upload<T>(path: string, query: URLSearchParams, bits: number, batches: AsyncIterable<ParsedRecord[]>, onProgress?: (sent: number) => void): Promise<T> {
     const iterator = batches[Symbol.asyncIterator]()
     const first = await iterator.next()
     const withIds = !first.done && first.value.length > 0 && first.value[0].id !== null
@@ -152,9 +177,10 @@ export class HttpBackend implements Backend {
         throw err
       }
     }
-    const path = `/v1/datasets/${seg(name)}/records`
+    if (withIds) query.set('encoding', 'base64')
+    const qs = query.toString()
     try {
-      return await this.#request<LoadResult>('POST', withIds ? `${path}?encoding=base64` : path, {
+      return await this.#request<T>('POST', qs ? `${path}?${qs}` : path, {
         body: body(),
         headers: withIds ? { 'content-type': 'application/x-ndjson' } : { 'content-type': 'application/octet-stream', 'record-bits': String(bits) },
       })

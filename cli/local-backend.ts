@@ -24,6 +24,7 @@ import { localOperator } from '../core/principal.js'
 import type { ParsedRecord } from '../ingest/index.js'
 import { RecordFormatError } from '../ingest/index.js'
 import type { SketchRequest } from '../core/sketches.js'
+import type { LinkageOptions, LinkageResultPair, LinkageRunView } from '../core/linkage.js'
 import { createDatasetInput, datasetDetail, parseQueryBits, queryRequest, sketchRequest } from '../core/requests.js'
 import {
   BackendError,
@@ -155,6 +156,33 @@ export class LocalBackend implements Backend {
     return this.#run(() => this.services.datasets.load(localOperator, name, batches, onProgress))
   }
 
+  /** Ready sketches are read into memory on first use only (most commands never scan). */
+  #loadSketches(): void {
+    if (this.#sketchesLoaded) return
+    this.services.sketches.loadAll()
+    this.#sketchesLoaded = true
+  }
+
+  startLink(name: string, _bits: number, batches: AsyncIterable<ParsedRecord[]>, options: LinkageOptions): Promise<LinkageRunView> {
+    this.#loadSketches()
+    return this.#run(() => this.services.linkage.create(localOperator, this.#dataset(name), batches, options))
+  }
+
+  waitForLink(name: string, id: string, onProgress?: (view: LinkageRunView) => void): Promise<LinkageRunView> {
+    return this.#run(async () => {
+      for (;;) {
+        const view = this.services.linkage.get(localOperator, this.#dataset(name), id)
+        onProgress?.(view)
+        if (view.status === 'completed' || view.status === 'failed') return view
+        await new Promise((resolve) => setTimeout(resolve, PROGRESS_POLL_MS))
+      }
+    })
+  }
+
+  linkResult(name: string, id: string): Promise<LinkageResultPair[]> {
+    return this.#run(() => [...this.services.linkage.result(localOperator, this.#dataset(name), id)])
+  }
+
   estimateSketch(name: string, input: EstimateBody): Promise<SketchEstimate> {
     return this.#run(() => {
       const body = validate(estimateBody, input)
@@ -200,10 +228,7 @@ export class LocalBackend implements Backend {
     return this.#run(async () => {
       const body = validate(queryBody, input)
       const d = this.#dataset(name)
-      if (!this.#sketchesLoaded) {
-        this.services.sketches.loadAll()
-        this.#sketchesLoaded = true
-      }
+      this.#loadSketches()
       const { query, ...options } = body
       return this.services.queries.query(localOperator, d, queryRequest(options, parseQueryBits(query, body.encoding, d.bits), this.config.maxEpsilonMicro))
     })

@@ -17,6 +17,7 @@ import type { Backend } from './backend.js'
 import type { CommandContext, Io } from './context.js'
 import { createDataset, budget, deleteDataset, listDatasets, showDataset } from './commands/datasets.js'
 import { demo } from './commands/demo.js'
+import { link } from './commands/link.js'
 import { load } from './commands/load.js'
 import { query } from './commands/query.js'
 import { buildSketch, estimateSketch, listSketches, sketchStatus } from './commands/sketches.js'
@@ -177,6 +178,7 @@ export function buildProgram(io: Io): Command {
       .addOption(new Option('--k <k>', 'distance range the sketch must be accurate on').argParser((v) => integer('--k', v, 1)).makeOptionMandatory())
       .addOption(new Option('--mechanism <name>', `${MECHANISMS.join(' | ')} (default parity / noisy-bits)`).argParser((v) => oneOf('--mechanism', v, MECHANISMS)))
       .option('--option <key=value>', 'mechanism option, e.g. --option estimator=paper (repeatable)', collect)
+      .addOption(new Option('--popcounts-epsilon <epsilon>', 'also release every record\'s popcount at this ε (Hamming; needed by similarity and link)').argParser((v) => epsilon('--popcounts-epsilon', v)))
   sketchFlags(sketch.command('build <name>').description('charge ε and build a sketch; waits with a progress bar (admin)'))
     .option('--no-wait', 'return the queued job at once (server only)')
     .action((name: string, o, ...rest) =>
@@ -212,6 +214,22 @@ export function buildProgram(io: Io): Command {
     .option('--simultaneous', 'intervals that hold for all records jointly (Bonferroni)')
     .option('--sketch <id>', 'the sketch to use (default: the latest ready one for the metric)')
     .action((name: string, o, ...rest) => withBackend(false, (ctx) => query(ctx, name, o))(last(rest)))
+
+  // --- link
+  program
+    .command('link <name> <file>')
+    .description("link a file of the other party's records against the dataset's sketch (free); candidate pairs as CSV")
+    .addOption(new Option('--format <format>', 'text | csv | ndjson | packed | clkhash (default: from the extension)').argParser((v) => oneOf('--format', v, FORMATS)))
+    .addOption(new Option('--encoding <encoding>', 'bits in text, csv, ndjson: binary | hex | base64 (default binary)').argParser((v) => oneOf('--encoding', v, ENCODINGS)))
+    .addOption(new Option('--similarity <kind>', 'dice | jaccard (default dice)').argParser((v) => oneOf('--similarity', v, ['dice', 'jaccard'] as const)))
+    .addOption(
+      new Option('--threshold <t>', 'keep pairs with similarity at least t').argParser((v) => number('--threshold', v, (x) => x >= 0 && x <= 1, 'between 0 and 1')).makeOptionMandatory(),
+    )
+    .addOption(new Option('--top <n>', 'candidates per query (default 10)').argParser((v) => integer('--top', v, 1, 1000)))
+    .addOption(new Option('--solve <solver>', 'none | greedy (default none)').argParser((v) => oneOf('--solve', v, ['none', 'greedy'] as const)))
+    .option('--sketch <id>', 'the sketch to use (default: the latest ready Hamming sketch)')
+    .option('--out <file>', 'write the candidate pairs as CSV')
+    .action((name: string, file: string, o, ...rest) => withBackend(false, (ctx) => link(ctx, name, file, o))(last(rest)))
 
   // --- budget
   program

@@ -2,6 +2,7 @@
 import type { Db } from '../db/database.js'
 import { DatasetRepository } from '../db/datasets.js'
 import { Ledger } from '../db/ledger.js'
+import { LinkageRepository } from '../db/linkage.js'
 import { SketchRepository } from '../db/sketches.js'
 import { TokenRepository } from '../db/tokens.js'
 import type { NoiseSource } from '../privacy/noise-source.js'
@@ -20,6 +21,7 @@ export interface Repositories {
   tokens: TokenRepository
   ledger: Ledger
   sketches: SketchRepository
+  linkage: LinkageRepository
 }
 
 export interface ServiceContext extends Repositories {
@@ -35,6 +37,7 @@ export function repositories(db: Db): Repositories {
     tokens: new TokenRepository(db),
     ledger: new Ledger(db),
     sketches: new SketchRepository(db),
+    linkage: new LinkageRepository(db),
   }
 }
 

@@ -6,6 +6,7 @@ import { inlineScanner, ScanPool } from '../scan/pool.js'
 import { BudgetService } from './budget.js'
 import type { ServiceContext } from './context.js'
 import { DatasetService } from './datasets.js'
+import { LinkageService } from './linkage.js'
 import { QueryService, type ScanListener } from './queries.js'
 import { SketchService } from './sketches.js'
 import { TokenService } from './tokens.js'
@@ -17,9 +18,11 @@ export interface Services {
   budget: BudgetService
   sketches: SketchService
   queries: QueryService
+  linkage: LinkageService
   /**
-   * Shutdown begins: queued sketch scans and new ones are refused (503), running scans go on, and
-   * builds in progress stop, marked interrupted (their ε stays spent).
+   * Shutdown begins: queued sketch scans and new ones are refused (503), running scans go on,
+   * linkage runs stop after their current chunk, and builds in progress stop, marked interrupted
+   * (their ε stays spent).
    */
   stopAccepting(): Promise<void>
   /** Stops builds and the scan workers. */
@@ -38,17 +41,20 @@ export function createServices(ctx: ServiceContext, options: ServiceOptions = {}
   const budget = new BudgetService(ctx)
   const sketches = new SketchService(ctx, budget)
   const queries = new QueryService(ctx, budget, sketches, scanner, options.onScan)
+  const linkage = new LinkageService(ctx, ctx.linkage, sketches, queries)
   datasets.onDelete((d) => {
     sketches.registry.unloadDataset(d.id)
     queries.forgetDataset(d.id)
   })
   const stopAccepting = async () => {
+    const runs = linkage.close()
     scanner.stopAccepting()
-    await sketches.close()
+    await Promise.all([runs, sketches.close()])
   }
   const close = async () => {
+    await linkage.close()
     await sketches.close()
     await scanner.close()
   }
-  return { ctx, datasets, tokens, budget, sketches, queries, stopAccepting, close }
+  return { ctx, datasets, tokens, budget, sketches, queries, linkage, stopAccepting, close }
 }

@@ -18,6 +18,9 @@ import { privacyReport } from './privacy-report.js'
 import { statusCodes } from '../scan/engine.js'
 import type { Scanner } from '../scan/types.js'
 import type { SketchService } from './sketches.js'
+import type { LoadedSketch } from './sketch-registry.js'
+import { similarityScan, type SimilarityHit, type SimilarityOptions } from './similarity.js'
+import type { SimilarityKind } from '../sketch/stats/similarity.js'
 import type { z } from 'zod'
 import type { batchResponse, queryResponse, queryResult } from './schemas/queries.js'
 
@@ -34,10 +37,13 @@ export interface QueryRequest {
   maxDistance?: number
   confidence: number
   simultaneous: boolean
+  /** Answer a similarity score (Hamming sketches with released popcounts), ranked by it. */
+  similarity?: SimilarityKind
+  /** Only records whose similarity estimate is at least this. */
+  minSimilarity?: number
 }
 
 export type QueryResult = z.output<typeof queryResult>
-
 export type QueryResponse = z.output<typeof queryResponse>
 export type BatchResponse = z.output<typeof batchResponse>
 
@@ -93,6 +99,7 @@ export class QueryService {
     if (!dataset.metrics.includes(req.metric)) {
       throw invalid(`dataset "${dataset.name}" does not allow metric "${req.metric}"`)
     }
+    checkSimilarity(req)
     const { answers } = req.mechanism === 'geometric' ? await this.#geometric(principal, dataset, [req]) : await this.#sketch(dataset, [req])
     return answers[0]
   }
@@ -104,6 +111,7 @@ export class QueryService {
     if (!dataset.metrics.includes(reqs[0].metric)) {
       throw invalid(`dataset "${dataset.name}" does not allow metric "${reqs[0].metric}"`)
     }
+    checkSimilarity(reqs[0])
     const { chargedMicro, answers } = reqs[0].mechanism === 'geometric' ? await this.#geometric(principal, dataset, reqs) : await this.#sketch(dataset, reqs)
     return { epsilonCharged: epsilonFromMicro(chargedMicro), answers }
   }
@@ -115,6 +123,42 @@ export class QueryService {
     }
     const sketch = this.#sketches.forQuery(dataset, first.metric, first.sketch)
     const t0 = performance.now()
+    const answers = first.similarity === undefined ? await this.#distances(dataset, sketch, reqs) : await this.#similarities(dataset, sketch, reqs, first.similarity)
+    this.#onScan?.(sketch.recordCount * reqs.length, (performance.now() - t0) / 1000)
+    const fresh = this.#ctx.datasets.findById(dataset.id) ?? dataset
+    const notes = ['answers are post-processing of a sketch released once: queries on it charge no ε']
+    if (!sketch.plan.reliable) notes.push('this sketch was built below the ε where its error bound holds: estimates are unreliable')
+    if (first.similarity !== undefined) {
+      notes.push(`${first.similarity} similarity uses the popcounts released with the sketch; the release's ε is the sketch's plus the popcounts'`)
+    }
+    const privacy = privacyReport(fresh, 0, notes, sketch.epsilonMicro + (sketch.popcountEpsilonMicro ?? 0))
+    const sketchInfo = {
+      id: sketch.id,
+      mechanism: sketch.mechanism,
+      epsilon: epsilonFromMicro(sketch.epsilonMicro),
+      k: sketch.plan.k,
+      params: sketch.plan.params,
+      popcountsEpsilon: sketch.popcountEpsilonMicro === null ? null : epsilonFromMicro(sketch.popcountEpsilonMicro),
+    }
+    const responses = answers.map((results) => ({
+      dataset: dataset.name,
+      metric: first.metric,
+      mechanism: 'sketch' as const,
+      sketch: sketchInfo,
+      ...(first.similarity === undefined ? {} : { similarity: first.similarity }),
+      epsilonCharged: 0,
+      records: sketch.recordCount,
+      returned: results.length,
+      confidence: first.confidence,
+      simultaneous: first.simultaneous,
+      results,
+      privacy,
+    }))
+    return { chargedMicro: 0, answers: responses }
+  }
+
+  async #distances(dataset: Dataset, sketch: LoadedSketch, reqs: QueryRequest[]): Promise<QueryResult[][]> {
+    const first = reqs[0]
     const hits = await this.#scanner.scan({
       sketch,
       queries: reqs.map((r) => toWords(r.query, dataset.bits)),
@@ -122,42 +166,47 @@ export class QueryService {
       top: first.top,
       maxDistance: first.maxDistance,
     })
-    this.#onScan?.(sketch.recordCount * reqs.length, (performance.now() - t0) / 1000)
-    const fresh = this.#ctx.datasets.findById(dataset.id) ?? dataset
-    const notes = ['answers are post-processing of a sketch released once: queries on it charge no ε']
-    if (!sketch.plan.reliable) notes.push('this sketch was built below the ε where its error bound holds: estimates are unreliable')
-    const privacy = privacyReport(fresh, 0, notes, sketch.epsilonMicro)
-    const sketchInfo = {
-      id: sketch.id,
-      mechanism: sketch.mechanism,
-      epsilon: epsilonFromMicro(sketch.epsilonMicro),
-      k: sketch.plan.k,
-      params: sketch.plan.params,
-    }
-    const answers = hits.map((h) => {
+    return hits.map((h) => {
       const ids = this.#ctx.datasets.idsOf(dataset.id, h.ordinals)
-      return {
-      dataset: dataset.name,
-      metric: first.metric,
-      mechanism: 'sketch' as const,
-      sketch: sketchInfo,
-      epsilonCharged: 0,
-      records: sketch.recordCount,
-      returned: h.ordinals.length,
-      confidence: first.confidence,
-      simultaneous: first.simultaneous,
-      results: Array.from(h.ordinals, (_ordinal, i) => ({
+      return Array.from(h.ordinals, (_ordinal, i) => ({
         id: ids[i],
         estimate: h.estimate[i],
         ciLow: h.ciLow[i],
         ciHigh: h.ciHigh[i],
         status: statusCodes[h.status[i]],
         unbiasedEstimate: Number.isNaN(h.unbiased[i]) ? null : h.unbiased[i],
-      })),
-      privacy,
-      }
+      }))
     })
-    return { chargedMicro: 0, answers }
+  }
+
+  async #similarities(dataset: Dataset, sketch: LoadedSketch, reqs: QueryRequest[], kind: SimilarityKind): Promise<QueryResult[][]> {
+    const first = reqs[0]
+    const lists = await this.similarityScan(sketch, reqs.map((r) => r.query), dataset, {
+      kind,
+      minSimilarity: first.minSimilarity,
+      top: first.top,
+      confidence: first.confidence,
+      simultaneous: first.simultaneous,
+    })
+    return lists.map((hits) => {
+      const ids = this.#ctx.datasets.idsOf(dataset.id, hits.map((h) => h.ordinal))
+      return hits.map((h, i) => ({
+        id: ids[i],
+        estimate: h.estimate,
+        ciLow: h.ciLow,
+        ciHigh: h.ciHigh,
+        status: h.status,
+        unbiasedEstimate: h.unbiased,
+        similarity: h.similarity,
+        similarityLow: h.low,
+        similarityHigh: h.high,
+      }))
+    })
+  }
+
+  /** Similarity candidates of many queries (packed bytes) on a sketch with popcounts: linkage runs use this. */
+  similarityScan(sketch: LoadedSketch, queries: Uint8Array[], dataset: Dataset, o: Omit<SimilarityOptions, 'unitBits'>): Promise<SimilarityHit[][]> {
+    return similarityScan(this.#scanner, sketch, queries, dataset.bits, { ...o, unitBits: dataset.unitBits })
   }
 
   async #geometric(principal: Principal, dataset: Dataset, reqs: QueryRequest[]): Promise<Answers> {
@@ -242,6 +291,16 @@ export class QueryService {
     this.#raw.set(dataset.id, entry)
     return entry
   }
+}
+
+function checkSimilarity(req: QueryRequest): void {
+  if (req.similarity === undefined) {
+    if (req.minSimilarity !== undefined) throw invalid('minSimilarity needs similarity (dice or jaccard)')
+    return
+  }
+  if (req.metric !== 'hamming') throw invalid('similarity is computed from Hamming distances: use metric "hamming"')
+  if (req.mechanism !== 'sketch') throw invalid('similarity is answered from a sketch with released popcounts, not by the geometric mechanism')
+  if (req.maxDistance !== undefined) throw invalid('with similarity, cut with minSimilarity instead of maxDistance')
 }
 
 function toWords(bytes: Uint8Array, n: number): Uint32Array {

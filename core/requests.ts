@@ -31,7 +31,14 @@ export function createDatasetInput(b: z.output<typeof createDatasetBody>): Creat
 }
 
 export function sketchRequest(b: z.output<typeof sketchBody>, capMicro: number): SketchRequest {
-  return { metric: b.metric, mechanism: b.mechanism, epsilonMicro: parseEpsilon(b.epsilon, capMicro), k: b.k, options: b.options }
+  return {
+    metric: b.metric,
+    mechanism: b.mechanism,
+    epsilonMicro: parseEpsilon(b.epsilon, capMicro),
+    k: b.k,
+    options: b.options,
+    popcountsEpsilonMicro: b.popcounts === undefined ? undefined : parseEpsilon(b.popcounts.epsilon, capMicro),
+  }
 }
 
 /** A query string as packed bits; a 400 that names the query (never echoes it) when it is not n bits. */
@@ -56,6 +63,8 @@ export function queryRequest(o: QueryOptionsBody, query: Uint8Array, capMicro: n
     maxDistance: o.maxDistance,
     confidence: o.confidence,
     simultaneous: o.simultaneous,
+    similarity: o.similarity,
+    minSimilarity: o.minSimilarity,
   }
 }
 

@@ -16,6 +16,9 @@ export interface LoadedSketch extends ScanTarget {
   mechanism: Plan['mechanism']
   epsilonMicro: number
   readyAt: string
+  /** The popcounts released with the sketch (record r at [r]), or null when none were. */
+  popcounts: Int32Array | null
+  popcountEpsilonMicro: number | null
 }
 
 export class SketchRegistry {
@@ -31,10 +34,10 @@ export class SketchRegistry {
       if (chunk.data.byteOffset % 4 === 0) data.set(view, chunk.firstOrdinal * plan.wordsPerRecord)
       else data.set(new Uint32Array(Uint8Array.from(chunk.data).buffer), chunk.firstOrdinal * plan.wordsPerRecord)
     }
-    return this.add(record, { data, memory })
+    return this.add(record, { data, memory }, repo.popcounts(record.id))
   }
 
-  add(record: SketchRecord, { data, memory }: SketchMemory): LoadedSketch {
+  add(record: SketchRecord, { data, memory }: SketchMemory, popcounts: Int32Array | null): LoadedSketch {
     const plan = record.plan as unknown as Plan
     const loaded: LoadedSketch = {
       id: record.id,
@@ -49,6 +52,8 @@ export class SketchRegistry {
       data,
       memory,
       readyAt: record.readyAt ?? new Date().toISOString(),
+      popcounts,
+      popcountEpsilonMicro: popcounts === null ? null : record.popcountEpsilonMicro,
     }
     this.#byId.set(record.id, loaded)
     return loaded

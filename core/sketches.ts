@@ -18,7 +18,7 @@ import type { MechanismName, Metric, Plan } from '../sketch/mechanisms/mechanism
 import { conflict, invalid, notFound } from './errors.js'
 import { workerStart } from '../scan/workers/worker-url.js'
 import type { BudgetService } from './budget.js'
-import { buildSketchData } from './build.js'
+import { buildSketchData, type PopcountRelease } from './build.js'
 import type { ServiceContext } from './context.js'
 import { type Principal, requireAdmin } from './principal.js'
 import { SketchRegistry, type LoadedSketch } from './sketch-registry.js'
@@ -33,6 +33,8 @@ export interface SketchRequest {
   epsilonMicro: number
   k: number
   options?: Record<string, unknown>
+  /** Also release every record's popcount at this ε (Hamming only), charged in the same debit. */
+  popcountsEpsilonMicro?: number
 }
 
 export type SketchEstimate = z.output<typeof sketchEstimate>
@@ -145,15 +147,24 @@ export class SketchService {
     }
     const hashSeed = randomBytes(16).toString('hex')
     const plan = this.plan(dataset, req, hashSeed)
+    const popcountMicro = this.#popcountEpsilon(req)
     const flip = flipProbability(plan.epsilonMicro, plan.delta)
     const id = `sk_${randomBytes(8).toString('hex')}`
     this.#budget.debit(
       {
         datasetId: dataset.id,
-        epsilonMicro: plan.epsilonMicro,
+        epsilonMicro: plan.epsilonMicro + (popcountMicro ?? 0),
         kind: 'sketch',
         tokenId: principal.tokenId,
-        details: { sketchId: id, metric: plan.metric, mechanism: plan.mechanism, k: plan.k, delta: plan.delta, records: dataset.recordCount },
+        details: {
+          sketchId: id,
+          metric: plan.metric,
+          mechanism: plan.mechanism,
+          k: plan.k,
+          delta: plan.delta,
+          records: dataset.recordCount,
+          ...(popcountMicro === null ? {} : { epsilonSketch: epsilonFromMicro(plan.epsilonMicro), epsilonPopcounts: epsilonFromMicro(popcountMicro) }),
+        },
       },
       (ledgerId) =>
         this.#ctx.sketches.insert({
@@ -166,12 +177,23 @@ export class SketchService {
           pTilde: flip.pTilde,
           recordCount: dataset.recordCount,
           ledgerId,
+          popcountEpsilonMicro: popcountMicro,
         }),
     )
     this.#ctx.log.info({ dataset: dataset.name, sketchId: id, mechanism: plan.mechanism, epsilonMicro: plan.epsilonMicro }, 'sketch build charged')
     const job = this.#run(id, dataset).finally(() => this.#running.delete(id))
     this.#running.set(id, job)
     return this.view(dataset, this.#ctx.sketches.get(id)!)
+  }
+
+  /** The popcount release's ε, validated (Hamming sketches only, at most the per-release cap), or null. */
+  #popcountEpsilon(req: SketchRequest): number | null {
+    if (req.popcountsEpsilonMicro === undefined) return null
+    if (req.metric !== 'hamming') throw invalid('popcounts are released only with Hamming sketches')
+    if (req.popcountsEpsilonMicro > this.#ctx.config.maxEpsilonMicro) {
+      throw invalid(`popcounts.epsilon exceeds the per-release cap of ${epsilonFromMicro(this.#ctx.config.maxEpsilonMicro)}`)
+    }
+    return req.popcountsEpsilonMicro
   }
 
   /** Resolves when the build has finished (ready or failed). */
@@ -230,6 +252,7 @@ export class SketchService {
       reliable: plan.reliable,
       createdAt: s.createdAt,
       readyAt: s.readyAt,
+      popcounts: s.popcountEpsilonMicro === null ? null : { epsilon: epsilonFromMicro(s.popcountEpsilonMicro) },
     }
   }
 
@@ -245,6 +268,10 @@ export class SketchService {
     const plan = record.plan as unknown as Plan
     const held = allocateSketchMemory(record.recordCount * plan.wordsPerRecord)
     const output = held.data
+    const popcounts =
+      record.popcountEpsilonMicro === null
+        ? undefined
+        : { epsilonMicro: record.popcountEpsilonMicro, unitBits: dataset.unitBits, out: new Int32Array(new SharedArrayBuffer(4 * record.recordCount)) }
     try {
       await Promise.resolve() // let the caller answer 202 first
       this.#ctx.sketches.setBuilding(id)
@@ -257,17 +284,17 @@ export class SketchService {
         }
       }
       if (this.#ctx.config.workers > 0 && this.#ctx.config.dbPath !== ':memory:') {
-        await this.#buildInWorker(record, dataset, plan, output, progress)
+        await this.#buildInWorker(record, dataset, plan, output, progress, popcounts)
       } else {
-        buildSketchData(this.#ctx.datasets.rawRecords(dataset.id, 0, record.recordCount), record.recordCount, plan, this.#ctx.noise, output, progress)
+        buildSketchData(this.#ctx.datasets.rawRecords(dataset.id, 0, record.recordCount), record.recordCount, plan, this.#ctx.noise, output, progress, popcounts)
       }
       if (this.#closing) throw new Error('interrupted: the server is shutting down')
       const calibration = getMechanism(plan.mechanism).calibrate(plan, record.pTilde)
       const deleteRaw = !dataset.retainRaw
       this.#ctx.sketches.storeReady(id, chunksOf(output, record.recordCount, plan.wordsPerRecord), calibration, () => {
         if (deleteRaw) this.#ctx.datasets.deleteRawBits(dataset.id)
-      })
-      this.registry.add(this.#ctx.sketches.get(id)!, held)
+      }, popcounts?.out)
+      this.registry.add(this.#ctx.sketches.get(id)!, held, popcounts?.out ?? null)
       this.#ctx.log.info({ dataset: dataset.name, sketchId: id, records: record.recordCount }, 'sketch ready')
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err)
@@ -280,12 +307,28 @@ export class SketchService {
     }
   }
 
-  #buildInWorker(record: SketchRecord, dataset: Dataset, plan: Plan, output: Uint32Array, progress: (done: number) => void): Promise<void> {
+  #buildInWorker(
+    record: SketchRecord,
+    dataset: Dataset,
+    plan: Plan,
+    output: Uint32Array,
+    progress: (done: number) => void,
+    popcounts: PopcountRelease | undefined,
+  ): Promise<void> {
     return new Promise((resolve, reject) => {
       const start = workerStart('./workers/build-worker', import.meta.url)
       const worker = new Worker(start.url, {
         env: start.env,
-        workerData: { dbPath: this.#ctx.config.dbPath, datasetId: dataset.id, count: record.recordCount, plan, output: output.buffer, outputOffset: output.byteOffset, outputWords: output.length },
+        workerData: {
+          dbPath: this.#ctx.config.dbPath,
+          datasetId: dataset.id,
+          count: record.recordCount,
+          plan,
+          output: output.buffer,
+          outputOffset: output.byteOffset,
+          outputWords: output.length,
+          popcounts: popcounts && { epsilonMicro: popcounts.epsilonMicro, unitBits: popcounts.unitBits, buffer: popcounts.out.buffer },
+        },
       })
       this.#workers.add(worker)
       let settled = false

@@ -115,4 +115,60 @@ export const migrations: Migration[] = [
       ALTER TABLE sketches ADD COLUMN owner_pid INTEGER;
     `,
   },
+  {
+    version: 7,
+    name: 'private popcounts released with a Hamming sketch',
+    sql: `
+      -- NULL: the sketch released no popcounts. Otherwise the ε charged for them (in the sketch's
+      -- debit) and one little-endian int32 per record: popcount plus discrete Laplace noise.
+      ALTER TABLE sketches ADD COLUMN popcount_epsilon_micro INTEGER;
+      ALTER TABLE sketches ADD COLUMN popcounts BLOB;
+    `,
+  },
+  {
+    version: 8,
+    name: 'linkage runs',
+    sql: `
+      CREATE TABLE linkage_runs (
+        id TEXT PRIMARY KEY,
+        dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+        sketch_id TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'completed', 'failed')),
+        options TEXT NOT NULL,
+        query_count INTEGER NOT NULL,
+        -- 1 once every query of the upload is stored (a run interrupted during its upload is never run)
+        uploaded INTEGER NOT NULL DEFAULT 0,
+        progress INTEGER NOT NULL DEFAULT 0,
+        pairs_compared INTEGER NOT NULL DEFAULT 0,
+        candidates INTEGER NOT NULL DEFAULT 0,
+        matches INTEGER,
+        error TEXT,
+        owner_pid INTEGER,
+        owner_instance TEXT,
+        created_at TEXT NOT NULL,
+        started_at TEXT,
+        finished_at TEXT
+      );
+      CREATE INDEX linkage_runs_dataset ON linkage_runs(dataset_id);
+      -- The other party's records of a run (bits are cleared when the run completes).
+      CREATE TABLE linkage_queries (
+        run_id TEXT NOT NULL REFERENCES linkage_runs(id) ON DELETE CASCADE,
+        ordinal INTEGER NOT NULL,
+        id TEXT NOT NULL,
+        bits BLOB,
+        PRIMARY KEY (run_id, ordinal)
+      );
+      CREATE TABLE linkage_pairs (
+        run_id TEXT NOT NULL REFERENCES linkage_runs(id) ON DELETE CASCADE,
+        query_ordinal INTEGER NOT NULL,
+        record_ordinal INTEGER NOT NULL,
+        score REAL NOT NULL,
+        low REAL NOT NULL,
+        high REAL NOT NULL,
+        matched INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (run_id, query_ordinal, record_ordinal)
+      );
+      CREATE INDEX linkage_pairs_score ON linkage_pairs(run_id, score DESC);
+    `,
+  },
 ]

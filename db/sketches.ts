@@ -19,6 +19,8 @@ export interface SketchRecord {
   ledgerId: number
   createdAt: string
   readyAt: string | null
+  /** ε of the popcounts released with the sketch (in its debit), null when none were. */
+  popcountEpsilonMicro: number | null
 }
 
 interface SketchRow {
@@ -37,7 +39,12 @@ interface SketchRow {
   ledger_id: number
   created_at: string
   ready_at: string | null
+  popcount_epsilon_micro: number | null
 }
+
+/** Every column but the popcounts blob (read on its own, by popcounts()). */
+const COLUMNS =
+  'id, dataset_id, metric, mechanism, status, epsilon_micro, plan, p_tilde, calibration, record_count, progress, error, ledger_id, created_at, ready_at, popcount_epsilon_micro'
 
 function toSketch(row: SketchRow): SketchRecord {
   return {
@@ -56,6 +63,7 @@ function toSketch(row: SketchRow): SketchRecord {
     ledgerId: row.ledger_id,
     createdAt: row.created_at,
     readyAt: row.ready_at,
+    popcountEpsilonMicro: row.popcount_epsilon_micro,
   }
 }
 
@@ -69,6 +77,7 @@ export interface NewSketch {
   pTilde: number
   recordCount: number
   ledgerId: number
+  popcountEpsilonMicro: number | null
 }
 
 export interface SketchChunk {
@@ -87,26 +96,26 @@ export class SketchRepository {
   insert(s: NewSketch): void {
     this.#db
       .prepare(
-        `INSERT INTO sketches (id, dataset_id, metric, mechanism, status, epsilon_micro, plan, p_tilde, record_count, ledger_id, created_at, owner_pid)
-         VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO sketches (id, dataset_id, metric, mechanism, status, epsilon_micro, plan, p_tilde, record_count, ledger_id, created_at, owner_pid, popcount_epsilon_micro)
+         VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(s.id, s.datasetId, s.metric, s.mechanism, s.epsilonMicro, JSON.stringify(s.plan), s.pTilde, s.recordCount, s.ledgerId, new Date().toISOString(), process.pid)
+      .run(s.id, s.datasetId, s.metric, s.mechanism, s.epsilonMicro, JSON.stringify(s.plan), s.pTilde, s.recordCount, s.ledgerId, new Date().toISOString(), process.pid, s.popcountEpsilonMicro)
   }
 
   get(id: string): SketchRecord | undefined {
-    const row = this.#db.prepare<[string], SketchRow>('SELECT * FROM sketches WHERE id = ?').get(id)
+    const row = this.#db.prepare<[string], SketchRow>(`SELECT ${COLUMNS} FROM sketches WHERE id = ?`).get(id)
     return row && toSketch(row)
   }
 
   listForDataset(datasetId: number): SketchRecord[] {
     return this.#db
-      .prepare<[number], SketchRow>('SELECT * FROM sketches WHERE dataset_id = ? ORDER BY created_at, id')
+      .prepare<[number], SketchRow>(`SELECT ${COLUMNS} FROM sketches WHERE dataset_id = ? ORDER BY created_at, id`)
       .all(datasetId)
       .map(toSketch)
   }
 
   listReady(): SketchRecord[] {
-    return this.#db.prepare<[], SketchRow>("SELECT * FROM sketches WHERE status = 'ready' ORDER BY created_at").all().map(toSketch)
+    return this.#db.prepare<[], SketchRow>(`SELECT ${COLUMNS} FROM sketches WHERE status = 'ready' ORDER BY created_at`).all().map(toSketch)
   }
 
   setBuilding(id: string): void {
@@ -127,8 +136,9 @@ export class SketchRepository {
   /**
    * Stores the whole noisy sketch and marks it ready in one transaction: a reader (or a crash)
    * sees either no sketch data or all of it. `afterReady` runs inside the same transaction.
+   * `popcounts`: the released popcounts (one int32 per record), stored with the sketch.
    */
-  storeReady(id: string, chunks: Iterable<SketchChunk>, calibration: object, afterReady?: () => void): void {
+  storeReady(id: string, chunks: Iterable<SketchChunk>, calibration: object, afterReady?: () => void, popcounts?: Int32Array): void {
     const insert = this.#db.prepare('INSERT INTO sketch_chunks (sketch_id, chunk, first_ordinal, count, data) VALUES (?, ?, ?, ?, ?)')
     this.#db.transaction(() => {
       let i = 0
@@ -138,10 +148,20 @@ export class SketchRepository {
         records += c.count
       }
       this.#db
-        .prepare("UPDATE sketches SET status = 'ready', progress = ?, calibration = ?, ready_at = ? WHERE id = ?")
-        .run(records, JSON.stringify(calibration), new Date().toISOString(), id)
+        .prepare("UPDATE sketches SET status = 'ready', progress = ?, calibration = ?, ready_at = ?, popcounts = ? WHERE id = ?")
+        .run(records, JSON.stringify(calibration), new Date().toISOString(), popcounts ? int32Bytes(popcounts) : null, id)
       afterReady?.()
     }).immediate()
+  }
+
+  /** The released popcounts of a sketch, or null when it has none. */
+  popcounts(id: string): Int32Array | null {
+    const row = this.#db.prepare<[string], { popcounts: Buffer | null }>('SELECT popcounts FROM sketches WHERE id = ?').get(id)
+    if (!row || row.popcounts === null) return null
+    const out = new Int32Array(row.popcounts.byteLength >>> 2)
+    const view = new DataView(row.popcounts.buffer, row.popcounts.byteOffset, row.popcounts.byteLength)
+    for (let i = 0; i < out.length; i++) out[i] = view.getInt32(4 * i, true)
+    return out
   }
 
   *chunks(id: string): Generator<SketchChunk> {
@@ -150,4 +170,11 @@ export class SketchRepository {
     )
     for (const row of stmt.iterate(id)) yield { firstOrdinal: row.first_ordinal, count: row.count, data: row.data }
   }
+}
+
+function int32Bytes(values: Int32Array): Uint8Array {
+  const out = new Uint8Array(values.length * 4)
+  const view = new DataView(out.buffer)
+  for (let i = 0; i < values.length; i++) view.setInt32(4 * i, values[i], true)
+  return out
 }

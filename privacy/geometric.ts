@@ -132,3 +132,26 @@ export function geometricRelease(
   }
   return answers
 }
+
+/**
+ * Releases a vector of per-record counts (e.g. every record's popcount, L1 sensitivity unitBits:
+ * one protected change moves one record's count by at most unitBits) with independent geometric
+ * noise at ε = epsilonMicro/10^6. The whole noise vector is drawn first; the released values are
+ * not clipped (clipping is post-processing, left to the reader), so they are unbiased.
+ */
+export function noisyCounts(noise: NoiseSource, exact: Int32Array, epsilonMicro: number, unitBits: number): Int32Array {
+  const { s, t } = laplaceParameters(epsilonMicro, unitBits)
+  const out = new Int32Array(exact.length)
+  for (let i = 0; i < out.length; i++) out[i] = sampleDiscreteLaplace(noise, s, t)
+  for (let i = 0; i < out.length; i++) out[i] += exact[i]
+  return out
+}
+
+/** Variance of Z with P(Z = z) ∝ exp(−ε|z|/unitBits): 2a/(1 − a)² with a = e^{−ε/unitBits}. */
+export function geometricVariance(epsilonMicro: number, unitBits: number): number {
+  checkPositiveInteger(epsilonMicro, 'epsilonMicro')
+  checkPositiveInteger(unitBits, 'unitBits')
+  const x = epsilonMicro / MICRO_PER_EPSILON / unitBits
+  const a = Math.exp(-x)
+  return (2 * a) / (-Math.expm1(-x)) ** 2
+}

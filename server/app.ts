@@ -22,6 +22,7 @@ import errors from './plugins/app/errors.js'
 import servicesPlugin from './plugins/app/services.js'
 import datasetRoutes from './routes/datasets/index.js'
 import healthRoutes from './routes/health/index.js'
+import linkageRoutes from './routes/linkage-runs/index.js'
 import metricsRoutes from './routes/metrics/index.js'
 import queryRoutes from './routes/queries/index.js'
 import recordRoutes from './routes/records/index.js'
@@ -95,6 +96,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(recordRoutes, { prefix: '/v1/datasets' })
   await app.register(sketchRoutes, { prefix: '/v1/datasets' })
   await app.register(queryRoutes, { prefix: '/v1/datasets' })
+  await app.register(linkageRoutes, { prefix: '/v1/datasets' })
 
   app.addHook('onClose', async () => {
     await options.services.close()

@@ -11,6 +11,8 @@ export interface SketchFlags {
   k: number
   mechanism?: MechanismName
   options?: Record<string, unknown>
+  /** Also release popcounts at this ε (Hamming; for similarity and linkage). */
+  popcountsEpsilon?: string
 }
 
 function body(o: SketchFlags) {
@@ -20,6 +22,7 @@ function body(o: SketchFlags) {
     k: o.k,
     ...(o.mechanism === undefined ? {} : { mechanism: o.mechanism }),
     ...(o.options === undefined ? {} : { options: o.options }),
+    ...(o.popcountsEpsilon === undefined ? {} : { popcounts: { epsilon: o.popcountsEpsilon } }),
   }
 }
 

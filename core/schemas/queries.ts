@@ -13,6 +13,11 @@ const queryOptions = {
   maxDistance: z.number().min(0).optional(),
   confidence: z.number().gt(0).lt(1).default(0.95),
   simultaneous: z.boolean().default(false),
+  similarity: z
+    .enum(['dice', 'jaccard'])
+    .optional()
+    .meta({ description: 'Hamming sketches with released popcounts: answer Dice or Jaccard similarity, ranked by it (best first)' }),
+  minSimilarity: z.number().min(0).max(1).optional().meta({ description: 'with similarity: only records whose similarity estimate is at least this' }),
 }
 
 export const queryBody = z
@@ -37,6 +42,9 @@ export const queryResult = z.object({
       'distance, so average this, not `estimate` (it may be negative). Per record it is noisier than `estimate`. ' +
       'null for saturated or above-k records and for estimators that are biased by design (pl07 "paper").',
   }),
+  similarity: z.number().optional().meta({ description: 'with similarity: the Dice or Jaccard estimate, in [0, 1]' }),
+  similarityLow: z.number().optional(),
+  similarityHigh: z.number().optional(),
 })
 
 export const queryResponse = z
@@ -45,8 +53,16 @@ export const queryResponse = z
     metric,
     mechanism: z.enum(['sketch', 'geometric']),
     sketch: z
-      .object({ id: z.string(), mechanism: z.string(), epsilon: z.number(), k: z.number().int(), params: z.record(z.string(), z.unknown()) })
+      .object({
+        id: z.string(),
+        mechanism: z.string(),
+        epsilon: z.number(),
+        k: z.number().int(),
+        params: z.record(z.string(), z.unknown()),
+        popcountsEpsilon: z.number().nullable(),
+      })
       .nullable(),
+    similarity: z.enum(['dice', 'jaccard']).optional(),
     epsilonCharged: z.number(),
     records: z.number().int(),
     returned: z.number().int(),

@@ -11,6 +11,15 @@ export const sketchBody = z
     epsilon: epsilonInput,
     k: z.number().int().min(1),
     options: z.record(z.string(), z.unknown()).optional(),
+    popcounts: z
+      .object({ epsilon: epsilonInput })
+      .strict()
+      .optional()
+      .meta({
+        description:
+          'Hamming only: also release every record\'s popcount plus discrete Laplace noise (L1 sensitivity unitBits), ' +
+          'charged in the same debit as the sketch; needed for similarity (Dice, Jaccard) queries and linkage runs.',
+      }),
   })
   .strict()
   .meta({ id: 'SketchRequest' })
@@ -61,6 +70,7 @@ export const sketchView = z
     reliable: z.boolean(),
     createdAt: z.string(),
     readyAt: z.string().nullable(),
+    popcounts: z.object({ epsilon: z.number() }).nullable(),
   })
   .meta({ id: 'Sketch' })
 

@@ -22,14 +22,23 @@ export interface BuildJob {
   output: SharedArrayBuffer
   outputOffset: number
   outputWords: number
+  /** With a popcount release: its ε and unitBits, and the shared Int32 buffer (one per record) it goes to. */
+  popcounts?: { epsilonMicro: number; unitBits: number; buffer: SharedArrayBuffer }
 }
 
 const job = workerData as BuildJob
 const db = openDatabase(job.dbPath, { readonly: true })
 try {
   const repo = new DatasetRepository(db)
-  buildSketchData(repo.rawRecords(job.datasetId, 0, job.count), job.count, job.plan, productionNoiseSource(), new Uint32Array(job.output, job.outputOffset, job.outputWords), (done) =>
-    parentPort!.postMessage({ type: 'progress', done }),
+  const popcounts = job.popcounts && { epsilonMicro: job.popcounts.epsilonMicro, unitBits: job.popcounts.unitBits, out: new Int32Array(job.popcounts.buffer) }
+  buildSketchData(
+    repo.rawRecords(job.datasetId, 0, job.count),
+    job.count,
+    job.plan,
+    productionNoiseSource(),
+    new Uint32Array(job.output, job.outputOffset, job.outputWords),
+    (done) => parentPort!.postMessage({ type: 'progress', done }),
+    popcounts,
   )
   parentPort!.postMessage({ type: 'done' })
 } catch (err) {

@@ -263,15 +263,15 @@ export const parity: SketchMechanism = {
     const L = choice.repetitions
     const delta = L * req.unitBits
     const sd = choice.predictedSd
-    const worst = Math.max(sd.atZero, sd.atHalfK, sd.atK)
     const notes = [
       `parity sketch: ${L} repetition(s) of ${M} cells; one protected change toggles at most Δ = ${delta} cells; ` +
         `each cell flipped with probability ${choice.pTilde.toPrecision(4)}`,
       `distances above about ${M / 4} (= M/4) are reported as saturated lower bounds`,
     ]
     if (M < 4 * req.k) notes.push(`M < 4k: distances near k may saturate, and the predicted sd is optimistic there`)
-    const reliable = worst < req.k
-    if (!reliable) notes.push(`predicted sd (${worst.toFixed(1)}) is not below k: estimates carry little information at this ε`)
+    // Reliable means the estimates can rank records: the sd at d = k must be at most k/4 (docs/linkage.md#choosing-k).
+    const reliable = sd.atK <= req.k / 4
+    if (!reliable) notes.push(`predicted sd at d = k (${sd.atK.toFixed(1)}) exceeds k/4 = ${req.k / 4}: the estimates cannot rank records at this ε`)
     return {
       mechanism: 'parity',
       metric: 'hamming',

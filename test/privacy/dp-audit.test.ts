@@ -15,7 +15,7 @@
 import t from 'tap'
 import type { NoiseSource } from '../../privacy/noise-source.js'
 import { flipProbability, randomizedResponse } from '../../privacy/randomized-response.js'
-import { geometricRelease } from '../../privacy/geometric.js'
+import { geometricRelease, noisyCounts } from '../../privacy/geometric.js'
 import { SeededNoiseSource } from '../support/seeded-noise.js'
 import { gammaQ } from './stats.js'
 
@@ -172,5 +172,34 @@ for (const unitBits of [1, 3]) {
       BROKEN_SAMPLES,
     )
     t.notOk(broken.pass, `broken mechanism is caught: ${describe(broken, 1)}`)
+  })
+}
+
+/** Histogram of the released popcount of one record whose exact popcount is `count`. */
+function popcountHistogram(count: number, epsilonMicro: number, unitBits: number, noise: NoiseSource, samples = SAMPLES): Map<string, number> {
+  const out = noisyCounts(noise, new Int32Array(samples).fill(count), epsilonMicro, unitBits)
+  const hist = new Map<string, number>()
+  for (const v of out) hist.set(String(v), (hist.get(String(v)) ?? 0) + 1)
+  return hist
+}
+
+for (const unitBits of [1, 4]) {
+  t.test(`popcount release, unitBits = ${unitBits} (popcounts 500 vs ${500 + unitBits}): loss ≤ ε; half the noise fails`, async (t) => {
+    const eps = 1_000_000
+    const good = audit(
+      popcountHistogram(500, eps, unitBits, new SeededNoiseSource(`pop${unitBits}-a`)),
+      popcountHistogram(500 + unitBits, eps, unitBits, new SeededNoiseSource(`pop${unitBits}-b`)),
+      1,
+    )
+    t.ok(good.pass, describe(good, 1))
+    t.ok(good.maxLoss > 1 - 3 * good.toleranceAtMax, 'the audit sees the real loss (close to ε)')
+    // Broken: noise for 2ε (half the scale a change of unitBits bits needs).
+    const broken = audit(
+      popcountHistogram(500, 2 * eps, unitBits, new SeededNoiseSource(`pop${unitBits}-c`), BROKEN_SAMPLES),
+      popcountHistogram(500 + unitBits, 2 * eps, unitBits, new SeededNoiseSource(`pop${unitBits}-d`), BROKEN_SAMPLES),
+      1,
+      BROKEN_SAMPLES,
+    )
+    t.notOk(broken.pass, `broken release is caught: ${describe(broken, 1)}`)
   })
 }
