@@ -1,6 +1,7 @@
 /** Configuration from the environment (DESIGN §3), validated once at start. */
 import { z } from 'zod'
 import { availableParallelism } from 'node:os'
+import { NATIVE_PATHS } from '../sketch/kernels/native-count-filter.js'
 
 const intFrom = (fallback: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback)
@@ -33,6 +34,12 @@ const envSchema = z.object({
   DPDIST_MAX_EVENT_LOOP_DELAY_MS: intFrom(1000, 0, 600_000),
   DPDIST_MAX_HEAP_BYTES: intFrom(0, 0, Number.MAX_SAFE_INTEGER),
   DPDIST_MAX_RSS_BYTES: intFrom(0, 0, Number.MAX_SAFE_INTEGER),
+  /**
+   * The native count filter's path (empty: the fastest this CPU runs). Read where the addon loads
+   * (sketch/kernels/native-count-filter.ts, which also checks the CPU runs it); named here so a
+   * misspelt value stops the start in one line.
+   */
+  DPDIST_NATIVE_PATH: z.union([z.enum(NATIVE_PATHS), z.literal('')]).optional(),
 })
 
 export interface Config {
