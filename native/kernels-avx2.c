@@ -199,10 +199,29 @@ AVX2_INLINE void split_tile(const uint32_t *p, uint32_t n, __m256i *split) {
   }
 }
 
-/* Byte counts of (split vector v XOR split query (ql, qh)). */
-AVX2_INLINE __m256i split_counts(const __m256i *v, __m256i ql, __m256i qh) {
+/*
+ * The split passes sum bytes with vpsadbw against a complement instead of zero: with a ≤ 8 and
+ * d = 128 − b (b ≤ 8), |a − d| = 128 − (a + b), so one vpsadbw adds two byte counts and each
+ * 64-bit lane comes out as 8·128 minus its count (one addition fewer per vector pair).
+ */
+AVX2_INLINE __m256i nibble_complements(void) {
+#define C(k) (char)(128 - (k))
+  return _mm256_setr_epi8(C(0), C(1), C(1), C(2), C(1), C(2), C(2), C(3), C(1), C(2), C(2), C(3), C(2), C(3), C(3), C(4), C(0), C(1), C(1),
+                          C(2), C(1), C(2), C(2), C(3), C(1), C(2), C(2), C(3), C(2), C(3), C(3), C(4));
+#undef C
+}
+
+/* Lane values 1024 − count of the split vector v XOR the split query (ql, qh). */
+AVX2_INLINE __m256i split_lanes(const __m256i *v, __m256i ql, __m256i qh) {
+  return _mm256_sad_epu8(_mm256_shuffle_epi8(nibble_counts(), _mm256_xor_si256(v[0], ql)), _mm256_shuffle_epi8(nibble_complements(), _mm256_xor_si256(v[1], qh)));
+}
+
+/* Lane values 1024 − count of two split vectors (v, v + 2) against two split query vectors. */
+AVX2_INLINE __m256i split_lanes2(const __m256i *v, __m256i l0, __m256i h0, __m256i l1, __m256i h1) {
   const __m256i table = nibble_counts();
-  return _mm256_add_epi8(_mm256_shuffle_epi8(table, _mm256_xor_si256(v[0], ql)), _mm256_shuffle_epi8(table, _mm256_xor_si256(v[1], qh)));
+  const __m256i a = _mm256_add_epi8(_mm256_shuffle_epi8(table, _mm256_xor_si256(v[0], l0)), _mm256_shuffle_epi8(table, _mm256_xor_si256(v[1], h0)));
+  const __m256i d = _mm256_sub_epi8(_mm256_shuffle_epi8(nibble_complements(), _mm256_xor_si256(v[2], l1)), _mm256_shuffle_epi8(table, _mm256_xor_si256(v[3], h1)));
+  return _mm256_sad_epu8(a, d);
 }
 
 /* One query against the split tile of n records of 16 words (n a multiple of 8). */
@@ -210,10 +229,12 @@ AVX2_INLINE uint32_t split_pass16(const __m256i *split, uint32_t n, const uint32
                                   uint32_t h) {
   const __m256i q0 = _mm256_loadu_si256((const __m256i *)query), q1 = _mm256_loadu_si256((const __m256i *)(query + 8));
   const __m256i l0 = low_nibbles(q0), h0 = high_nibbles(q0), l1 = low_nibbles(q1), h1 = high_nibbles(q1);
-#define S(i) lane_sums(_mm256_add_epi8(split_counts(v + 4 * (i), l0, h0), split_counts(v + 4 * (i) + 2, l1, h1)))
+  // four lanes of 1024 − count each: a record's total comes out as 4096 − count
+  const __m256i full = _mm256_set1_epi32(4096);
+#define S(i) split_lanes2(v + 4 * (i), l0, h0, l1, h1)
   for (uint32_t r = 0; r < n; r += 8) {
     const __m256i *v = split + 4 * (size_t)r;
-    h = emit8(reduce8(S(0), S(1), S(2), S(3), S(4), S(5), S(6), S(7)), cut, first + (int32_t)r, hits, h);
+    h = emit8(_mm256_sub_epi32(full, reduce8(S(0), S(1), S(2), S(3), S(4), S(5), S(6), S(7))), cut, first + (int32_t)r, hits, h);
   }
 #undef S
   return h;
@@ -224,10 +245,12 @@ AVX2_INLINE uint32_t split_pass4(const __m256i *split, uint32_t n, const uint32_
                                  uint32_t h) {
   const __m256i qq = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)query));
   const __m256i l = low_nibbles(qq), hi = high_nibbles(qq);
-#define V(i) lane_sums(split_counts(v + 2 * (i), l, hi))
+  // two lanes of 1024 − count per record: its total comes out as 2048 − count
+  const __m256i full = _mm256_set1_epi32(2048);
+#define V(i) split_lanes(v + 2 * (i), l, hi)
   for (uint32_t r = 0; r < n; r += 8) {
     const __m256i *v = split + (size_t)r;
-    h = emit8(reduce8_pairs(V(0), V(1), V(2), V(3)), cut, first + (int32_t)r, hits, h);
+    h = emit8(_mm256_sub_epi32(full, reduce8_pairs(V(0), V(1), V(2), V(3))), cut, first + (int32_t)r, hits, h);
   }
 #undef V
   return h;
@@ -246,6 +269,9 @@ AVX2 static void batch_split(const uint32_t *rec, uint32_t count, uint32_t w, co
   for (uint32_t t = 0; t < whole; t += tile) {
     const uint32_t n = whole - t < tile ? whole - t : tile;
     split_tile(rec + (size_t)t * w, n * w, split);
+    // the next tile comes from memory while every query passes over this one
+    const uint32_t next = t + n < whole ? (whole - t - n < tile ? whole - t - n : tile) : 0;
+    for (uint32_t line = 0; line < next * w / 16; line++) _mm_prefetch((const char *)(rec + (size_t)(t + n) * w + 16 * (size_t)line), _MM_HINT_T0);
     for (uint32_t q = 0; q < nq; q++) {
       int32_t *out = hits + (size_t)q * stride;
       const uint32_t *query = queries + (size_t)q * w;

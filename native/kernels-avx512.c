@@ -4,7 +4,8 @@
  * (record, query) pair on a Zen 4 core. A single query then runs at the speed of memory, and a
  * batch, which reads each group of eight records once into registers for all its queries, at the
  * speed of arithmetic. Records of exactly 16 words (parity's usual M = 512 cells) have their own
- * kernels; other lengths go through record_counts, and their batches through batch_tiled.
+ * kernels, and so do records of 4 words (M = 128), four to a vector; other lengths go through
+ * record_counts, and their batches through batch_tiled.
  */
 #include "count-filter.h"
 
@@ -152,34 +153,72 @@ AVX512 static uint32_t filter_avx512_long(const uint32_t *rec, uint32_t count, u
 #undef LONG_COUNTS
 }
 
+/*
+ * Records of exactly 4 words (parity's M = 128 cells), four to a vector: x0 holds records 0–3 and
+ * x1 records 4–7 of a group, each record two qword counts. Adding the unpacked halves leaves the
+ * totals as qwords [0 4 1 5 2 6 3 7], put in record order by one permute.
+ */
+AVX512 static inline __m512i group4_sums(__m512i x0, __m512i x1, __m512i qv) {
+  const __m512i c0 = _mm512_popcnt_epi64(_mm512_xor_si512(x0, qv)), c1 = _mm512_popcnt_epi64(_mm512_xor_si512(x1, qv));
+  const __m512i s = _mm512_add_epi64(_mm512_unpacklo_epi64(c0, c1), _mm512_unpackhi_epi64(c0, c1));
+  return _mm512_permutexvar_epi64(_mm512_setr_epi64(0, 2, 4, 6, 1, 3, 5, 7), s);
+}
+
+/* A 4-word query four times over. */
+AVX512 static inline __m512i query4(const uint32_t *q) { return _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)q)); }
+
+AVX512 static uint32_t filter_avx512_4(const uint32_t *rec, uint32_t count, const uint32_t *q, uint32_t cut, int32_t *hits, int32_t base) {
+  const __m512i qv = query4(q);
+  const __m512i cutv = _mm512_set1_epi64((long long)cut);
+  uint32_t h = 0;
+  uint32_t r = 0;
+  for (; r + 8 <= count; r += 8) {
+    const uint32_t *p = rec + (size_t)r * 4;
+    const __m512i sums = group4_sums(_mm512_loadu_si512(p), _mm512_loadu_si512(p + 16), qv);
+    h = emit8(sums, _mm512_cmplt_epu64_mask(sums, cutv), base + (int32_t)r, hits, h);
+  }
+  return h + filter_avx512_short(rec + (size_t)r * 4, count - r, 4, q, cut, hits + 2 * (size_t)h, base + (int32_t)r);
+}
+
 AVX512 static uint32_t filter_avx512(const uint32_t *rec, uint32_t count, uint32_t w, const uint32_t *q, uint32_t cut, int32_t *hits,
                                      int32_t base) {
   if (w == 16) return filter_avx512_16(rec, count, w, q, cut, hits, base);
+  if (w == 4) return filter_avx512_4(rec, count, q, cut, hits, base);
   return w < 16 ? filter_avx512_short(rec, count, w, q, cut, hits, base) : filter_avx512_long(rec, count, w, q, cut, hits, base);
 }
 
 /*
- * The batch for records of exactly 16 words: each group of eight records is loaded once into
- * registers and compared with every query before the next group is read, so the block streams
- * from memory once per batch and every (record, query) pair costs only arithmetic.
+ * Batches of records of 16 or 4 words: each group of eight records is loaded once into registers
+ * and compared with every query before the next group is read, so the block streams from memory
+ * once per batch and every (record, query) pair costs only arithmetic. Other lengths: batch_tiled.
  */
 AVX512 static void batch_avx512(const uint32_t *rec, uint32_t count, uint32_t w, const uint32_t *queries, uint32_t nq, const uint32_t *cuts,
                                 int32_t *hits, uint32_t stride, uint32_t *hitCounts) {
-  if (w != 16) {
+  if (w != 16 && w != 4) {
     batch_tiled(filter_avx512, rec, count, w, queries, nq, cuts, hits, stride, hitCounts);
     return;
   }
   for (uint32_t q = 0; q < nq; q++) hitCounts[q] = 0;
   uint32_t r = 0;
-  for (; r + 8 <= count; r += 8) {
-    LOAD8(rec + (size_t)r * 16);
-    for (uint32_t q = 0; q < nq; q++)
-      hitCounts[q] = group16(x0, x1, x2, x3, x4, x5, x6, x7, _mm512_loadu_si512(queries + (size_t)q * 16), cuts[q], (int32_t)r,
-                             hits + (size_t)q * stride, hitCounts[q]);
+  if (w == 16) {
+    for (; r + 8 <= count; r += 8) {
+      LOAD8(rec + (size_t)r * 16);
+      for (uint32_t q = 0; q < nq; q++)
+        hitCounts[q] = group16(x0, x1, x2, x3, x4, x5, x6, x7, _mm512_loadu_si512(queries + (size_t)q * 16), cuts[q], (int32_t)r,
+                               hits + (size_t)q * stride, hitCounts[q]);
+    }
+  } else {
+    for (; r + 8 <= count; r += 8) {
+      const __m512i x0 = _mm512_loadu_si512(rec + (size_t)r * 4), x1 = _mm512_loadu_si512(rec + (size_t)r * 4 + 16);
+      for (uint32_t q = 0; q < nq; q++) {
+        const __m512i sums = group4_sums(x0, x1, query4(queries + (size_t)q * 4));
+        hitCounts[q] = emit8(sums, _mm512_cmplt_epu64_mask(sums, _mm512_set1_epi64((long long)cuts[q])), (int32_t)r, hits + (size_t)q * stride, hitCounts[q]);
+      }
+    }
   }
   if (r < count) {
     for (uint32_t q = 0; q < nq; q++)
-      hitCounts[q] += filter_avx512(rec + (size_t)r * 16, count - r, 16, queries + (size_t)q * 16, cuts[q], hits + (size_t)q * stride + 2 * hitCounts[q], (int32_t)r);
+      hitCounts[q] += filter_avx512(rec + (size_t)r * w, count - r, w, queries + (size_t)q * w, cuts[q], hits + (size_t)q * stride + 2 * hitCounts[q], (int32_t)r);
   }
 }
 
