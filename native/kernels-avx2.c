@@ -90,13 +90,24 @@ AVX2_INLINE __m256i reduce8(__m256i s0, __m256i s1, __m256i s2, __m256i s3, __m2
 }
 
 /*
+ * The same for lane vectors whose lanes are below 2^16 (the split passes' are at most 1024), with packs
+ * instead of shifts: two rounds of vpackusdw put the four records' lanes side by side as 16-bit
+ * values, and vpmaddwd adds neighbours, leaving each half of records 0–3 (and of 4–7) per half.
+ */
+AVX2_INLINE __m256i reduce8_small(__m256i s0, __m256i s1, __m256i s2, __m256i s3, __m256i s4, __m256i s5, __m256i s6, __m256i s7) {
+  const __m256i ones = _mm256_set1_epi16(1);
+  const __m256i x = _mm256_madd_epi16(_mm256_packus_epi32(_mm256_packus_epi32(s0, s1), _mm256_packus_epi32(s2, s3)), ones);
+  const __m256i y = _mm256_madd_epi16(_mm256_packus_epi32(_mm256_packus_epi32(s4, s5), _mm256_packus_epi32(s6, s7)), ones);
+  return _mm256_add_epi32(_mm256_permute2x128_si256(x, y, 0x20), _mm256_permute2x128_si256(x, y, 0x31));
+}
+
+/*
  * Four vectors each holding two 4-word records' lane counts, v_k = [2k low, 2k high, 2k+1 low,
- * 2k+1 high], to the eight totals in record order (the same steps as reduce8, then one permute:
- * records arrive as 0 2 4 6 | 1 3 5 7).
+ * 2k+1 high], to the eight totals in record order: packed and added as in reduce8_small, records
+ * arrive as 0 2 4 6 | 1 3 5 7, and one permute puts them in order.
  */
 AVX2_INLINE __m256i reduce8_pairs(__m256i v0, __m256i v1, __m256i v2, __m256i v3) {
-  const __m256i a = pair(v0, v1), b = pair(v2, v3);
-  const __m256i s = _mm256_add_epi32(_mm256_unpacklo_epi64(a, b), _mm256_unpackhi_epi64(a, b));
+  const __m256i s = _mm256_madd_epi16(_mm256_packus_epi32(_mm256_packus_epi32(v0, v1), _mm256_packus_epi32(v2, v3)), _mm256_set1_epi16(1));
   return _mm256_permutevar8x32_epi32(s, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
 }
 
@@ -234,7 +245,7 @@ AVX2_INLINE uint32_t split_pass16(const __m256i *split, uint32_t n, const uint32
 #define S(i) split_lanes2(v + 4 * (i), l0, h0, l1, h1)
   for (uint32_t r = 0; r < n; r += 8) {
     const __m256i *v = split + 4 * (size_t)r;
-    h = emit8(_mm256_sub_epi32(full, reduce8(S(0), S(1), S(2), S(3), S(4), S(5), S(6), S(7))), cut, first + (int32_t)r, hits, h);
+    h = emit8(_mm256_sub_epi32(full, reduce8_small(S(0), S(1), S(2), S(3), S(4), S(5), S(6), S(7))), cut, first + (int32_t)r, hits, h);
   }
 #undef S
   return h;
