@@ -61,11 +61,14 @@ export function describeCpu(): CpuDescription {
 }
 
 /**
- * The path a figure came from, said plainly: e.g. "avx2 (AVX2 (vpshufb nibble lookup)) on an
- * AVX-512 VPOPCNTDQ CPU, forced: this CPU's best is avx512; not a measurement of a CPU without AVX-512".
+ * The path a figure came from, said plainly: e.g. "avx2 (AVX2 (vpshufb nibble lookup)) on Zen 4, a
+ * CPU with AVX-512 VPOPCNTDQ, not its fastest path (avx512): it stands in for CPUs whose best path
+ * is avx2 but is not a measurement of one".
  */
 export function pathStatement(native: NativeCountFilterModule, path: NativePath, cpu: CpuDescription): string {
   const fastest = Object.keys(native.paths)[0] as NativePath
   const base = `${path} (${NATIVE_PATH_LABELS[path]}) on ${cpu.generation ?? cpu.model}, a CPU with ${cpu.vectorClass}`
-  return path === fastest ? `${base}: its fastest path` : `${base}, forced with DPDIST_NATIVE_PATH (this CPU's fastest is ${fastest}): not a measurement of a CPU whose best path is ${path}`
+  return path === fastest
+    ? `${base}: its fastest path`
+    : `${base}, not its fastest path (${fastest}): it stands in for CPUs whose best path is ${path} but is not a measurement of one`
 }

@@ -57,6 +57,7 @@ const table = [
   row(`read ceiling: a native read loop, no counting (${first.streamPath} loads), 1 thread / ${threads} at once`, (r) => `${gb(r.stream1)} / ${gb(r.streamAll)} GB/s`),
   row('one query inline (one core)', (r) => `${f2(r.single)} ms: ${gb(bytes / 1e6 / r.single)} GB/s = **${f2(bytes / 1e6 / r.single / r.stream1)}** of 1 thread`),
   row(`one query, pool of ${threads} workers`, (r) => `${f2(r.pooled)} ms: ${gb(bytes / 1e6 / r.pooled)} GB/s = **${f2(bytes / 1e6 / r.pooled / r.streamAll)}** of ${threads} threads; ${f2(r.single / r.pooled)}× inline (memory allows ${f2(r.streamAll / r.stream1)}×)`),
+  row(`one query on the first ${first.cachedRecords.toLocaleString('en')} records (${((first.cachedRecords * bytes) / m / 1e6).toFixed(1)} MB, cached): inline vs pool of ${threads}`, (r) => `${f2(r.cachedSingle)} vs ${f2(r.cachedPooled)} ms: ${f2(r.cachedSingle / r.cachedPooled)}× (reads allow ${f2(r.cachedStreamAll / r.cachedStream1)}×: ${gb(r.cachedStream1)} / ${gb(r.cachedStreamAll)} GB/s)`),
   row(`the filter kernel alone streaming the sketch, 1 thread / ${threads}`, (r) => (r.kernel1 === null ? '—' : `${gb(r.kernel1)} / ${gb(r.kernelAll!)} GB/s = ${f2(r.kernel1 / r.stream1)} / ${f2(r.kernelAll! / r.streamAll)}`)),
   row('batch of 32, one core', (r) => `${f2(r.batchInline)} ms per query`),
   row('32 single queries, one core', (r) => `${f2(r.singles32)} ms per query: batch **${f2(r.singles32 / r.batchInline)}×** fewer`),

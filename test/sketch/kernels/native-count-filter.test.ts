@@ -1,9 +1,10 @@
 import t from 'tap'
 import fc from 'fast-check'
-import { execFileSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { execFileSync, spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { ConfigError, loadConfig } from '../../../core/config.js'
 import { exactHammingScan } from '../../../sketch/exact/hamming.js'
 import { nativeCountFilter, newCountFilter } from '../../../sketch/kernels/count-filter.js'
 import { NATIVE_PATHS, type NativePath, nativeCountFilterModule } from '../../../sketch/kernels/native-count-filter.js'
@@ -191,15 +192,26 @@ t.test('DPDIST_NATIVE_PATH forces a path this CPU runs, and refuses the others',
   else t.match(loadWith({ DPDIST_NATIVE_PATH: missing }), /this CPU cannot run it/, `${missing}: not on this CPU`)
 })
 
-t.test('the server configuration refuses an unknown DPDIST_NATIVE_PATH in one line', async (t) => {
-  const error = (() => {
-    try {
-      loadConfig({ DPDIST_NATIVE_PATH: 'avx3' })
-    } catch (err) {
-      return err
-    }
-  })()
-  t.ok(error instanceof ConfigError, 'a ConfigError')
-  t.match((error as Error).message, /^invalid configuration: DPDIST_NATIVE_PATH: [^\n]+$/, (error as Error).message)
-  t.doesNotThrow(() => loadConfig({ DPDIST_NATIVE_PATH: 'portable' }), 'a path name passes (whether the CPU runs it is checked when the addon loads)')
+t.test('the server refuses a DPDIST_NATIVE_PATH it cannot honour: one line, exit 1, before it opens the database', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'dpdist-native-path-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const serve = (env: Record<string, string>) => {
+    const dbPath = join(dir, `${Object.values(env).join('-')}.db`)
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'server/server.ts'], {
+      cwd: root,
+      env: { ...process.env, DPDIST_NATIVE: undefined, DPDIST_NATIVE_PATH: undefined, PORT: '0', DPDIST_DB: dbPath, ...env },
+      encoding: 'utf8',
+      timeout: 120_000,
+    })
+    return { status: run.status, stderr: run.stderr, created: existsSync(dbPath) }
+  }
+  const misspelt = serve({ DPDIST_NATIVE_PATH: 'avx3' })
+  t.equal(misspelt.status, 1, 'a misspelt path: exit 1')
+  t.match(misspelt.stderr, /^dpdist: invalid configuration: DPDIST_NATIVE_PATH: [^\n]+\n$/, 'one line naming the variable')
+  t.notOk(misspelt.created, 'no database file')
+  // reachable on every machine: a path named while the addon is switched off
+  const off = serve({ DPDIST_NATIVE_PATH: 'portable', DPDIST_NATIVE: '0' })
+  t.equal(off.status, 1, 'a path it cannot run: exit 1')
+  t.match(off.stderr, /^dpdist: DPDIST_NATIVE_PATH=portable, but the native count filter is not built or DPDIST_NATIVE=0\n$/, 'one line')
+  t.notOk(off.created, 'no database file')
 })
