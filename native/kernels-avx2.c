@@ -9,7 +9,7 @@
  * records per vector) have their own loops; other lengths go through record_counts, 8 words at a
  * time with the last chunk loaded under a mask (vpmaskmovd reads nothing past it).
  *
- * Batches of records of 16 or 4 words are blocked (batch_split): a tile of records (batch_tile) is
+ * Batches of records of 4, 8, 16 or 32 words are blocked (batch_split): a tile of records (batch_tile) is
  * read from memory once and stored split into low and high nibbles; since
  * nibble(r XOR q) = nibble(r) XOR nibble(q), each query, itself split once per tile and held in
  * registers, then costs per vector of a record one XOR and one table lookup per nibble, with the
@@ -90,7 +90,7 @@ AVX2_INLINE __m256i reduce8(__m256i s0, __m256i s1, __m256i s2, __m256i s3, __m2
 }
 
 /*
- * The same for lane vectors whose lanes are below 2^16 (the split passes' are at most 1024), with packs
+ * The same for lane vectors whose lanes are below 2^16 (the split passes' are at most 2048), with packs
  * instead of shifts: two rounds of vpackusdw put the four records' lanes side by side as 16-bit
  * values, and vpmaddwd adds neighbours, leaving each half of records 0–3 (and of 4–7) per half.
  */
@@ -235,16 +235,30 @@ AVX2_INLINE __m256i split_lanes2(const __m256i *v, __m256i l0, __m256i h0, __m25
   return _mm256_sad_epu8(a, d);
 }
 
-/* One query against the split tile of n records of 16 words (n a multiple of 8). */
-AVX2_INLINE uint32_t split_pass16(const __m256i *split, uint32_t n, const uint32_t *query, uint32_t cut, int32_t first, int32_t *hits,
-                                  uint32_t h) {
-  const __m256i q0 = _mm256_loadu_si256((const __m256i *)query), q1 = _mm256_loadu_si256((const __m256i *)(query + 8));
-  const __m256i l0 = low_nibbles(q0), h0 = high_nibbles(q0), l1 = low_nibbles(q1), h1 = high_nibbles(q1);
-  // four lanes of 1024 − count each: a record's total comes out as 4096 − count
-  const __m256i full = _mm256_set1_epi32(4096);
-#define S(i) split_lanes2(v + 4 * (i), l0, h0, l1, h1)
+/* One split record's lanes of 1024 − count per vpsadbw: one vpsadbw for a lone chunk, one per pair of chunks. */
+AVX2_INLINE __m256i split_record(const __m256i *v, uint32_t chunks, const __m256i *ql, const __m256i *qh) {
+  if (chunks == 1) return split_lanes(v, ql[0], qh[0]);
+  const __m256i s = split_lanes2(v, ql[0], qh[0], ql[1], qh[1]);
+  return chunks == 2 ? s : _mm256_add_epi64(s, split_lanes2(v + 4, ql[2], qh[2], ql[3], qh[3]));
+}
+
+/*
+ * One query against the split tile of n records (n a multiple of 8) of 8·chunks words, chunks = 1,
+ * 2 or 4 (a constant where batch_split inlines it): the query's split chunks stay in registers.
+ */
+AVX2_INLINE uint32_t split_pass(const __m256i *split, uint32_t n, uint32_t chunks, const uint32_t *query, uint32_t cut, int32_t first,
+                                int32_t *hits, uint32_t h) {
+  __m256i ql[4], qh[4];
+  for (uint32_t c = 0; c < chunks; c++) {
+    const __m256i x = _mm256_loadu_si256((const __m256i *)(query + 8 * c));
+    ql[c] = low_nibbles(x);
+    qh[c] = high_nibbles(x);
+  }
+  // four lanes per record, each 1024 − count per vpsadbw (two of them for four chunks)
+  const __m256i full = _mm256_set1_epi32(chunks == 4 ? 8192 : 4096);
+#define S(i) split_record(v + 2 * chunks * (i), chunks, ql, qh)
   for (uint32_t r = 0; r < n; r += 8) {
-    const __m256i *v = split + 4 * (size_t)r;
+    const __m256i *v = split + 2 * chunks * (size_t)r;
     h = emit8(_mm256_sub_epi32(full, reduce8_small(S(0), S(1), S(2), S(3), S(4), S(5), S(6), S(7))), cut, first + (int32_t)r, hits, h);
   }
 #undef S
@@ -268,7 +282,7 @@ AVX2_INLINE uint32_t split_pass4(const __m256i *split, uint32_t n, const uint32_
 }
 
 /*
- * The blocked batch for w = 16 or 4: tiles of batch_tile(w) records (a multiple of 8), each split
+ * The blocked batch for w = 4, 8, 16 or 32: tiles of batch_tile(w) records (a multiple of 8), each split
  * once and passed over by every query; the last count mod 8 records go through the one-query filter.
  */
 AVX2 static void batch_split(const uint32_t *rec, uint32_t count, uint32_t w, const uint32_t *queries, uint32_t nq, const uint32_t *cuts,
@@ -286,8 +300,11 @@ AVX2 static void batch_split(const uint32_t *rec, uint32_t count, uint32_t w, co
     for (uint32_t q = 0; q < nq; q++) {
       int32_t *out = hits + (size_t)q * stride;
       const uint32_t *query = queries + (size_t)q * w;
-      hitCounts[q] = w == 16 ? split_pass16(split, n, query, cuts[q], (int32_t)t, out, hitCounts[q])
-                             : split_pass4(split, n, query, cuts[q], (int32_t)t, out, hitCounts[q]);
+      const uint32_t c = cuts[q], h = hitCounts[q];
+      hitCounts[q] = w == 4    ? split_pass4(split, n, query, c, (int32_t)t, out, h)
+                     : w == 8  ? split_pass(split, n, 1, query, c, (int32_t)t, out, h)
+                     : w == 16 ? split_pass(split, n, 2, query, c, (int32_t)t, out, h)
+                               : split_pass(split, n, 4, query, c, (int32_t)t, out, h);
     }
   }
   if (whole < count) {
@@ -303,7 +320,7 @@ AVX2 static void batch_split(const uint32_t *rec, uint32_t count, uint32_t w, co
 
 AVX2 static void batch_avx2(const uint32_t *rec, uint32_t count, uint32_t w, const uint32_t *queries, uint32_t nq, const uint32_t *cuts,
                             int32_t *hits, uint32_t stride, uint32_t *hitCounts) {
-  if ((w == 16 || w == 4) && nq >= SPLIT_MIN_QUERIES) batch_split(rec, count, w, queries, nq, cuts, hits, stride, hitCounts);
+  if ((w == 4 || w == 8 || w == 16 || w == 32) && nq >= SPLIT_MIN_QUERIES) batch_split(rec, count, w, queries, nq, cuts, hits, stride, hitCounts);
   else batch_tiled(filter_avx2, rec, count, w, queries, nq, cuts, hits, stride, hitCounts);
 }
 

@@ -97,7 +97,7 @@ for (const path of NATIVE_PATHS) {
     const property = seededProperty(79)
     t.doesNotThrow(
       property(
-        [fc.constantFrom(1, 3, 4, 5, 8, 16, 17, 40), fc.nat(), fc.integer({ min: 0, max: 9 }), fc.integer({ min: 1, max: 9 }), fc.integer()],
+        [fc.constantFrom(1, 3, 4, 5, 8, 16, 17, 32, 40), fc.nat(), fc.integer({ min: 0, max: 9 }), fc.integer({ min: 1, max: 9 }), fc.integer()],
         (w, size, jitter, queryCount, seed) => {
           const source = new SeededNoiseSource(seed)
           // blocks of a few records, or just under, at or past one or two tile edges
