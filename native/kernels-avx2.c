@@ -5,12 +5,13 @@
  *
  * One record gives a vector of four 64-bit lane counts (record_counts); reduce8 turns eight such
  * vectors into the eight records' totals as 32-bit lanes in record order, compared with the cut at
- * once (emit8). Records of 16 words (parity's usual M = 512 cells) and of 4 words (M = 128, two
- * records per vector) have their own loops; other lengths go through record_counts, 8 words at a
- * time with the last chunk loaded under a mask (vpmaskmovd reads nothing past it).
+ * once (emit8). The one-query loop is compiled with the record length as a constant for 8, 16 and
+ * 32 words (parity's M = 256, 512, 1024 cells); records of 4 words (M = 128) go two to a vector;
+ * other lengths run the loop with w a variable, 8 words at a time with the last chunk loaded under
+ * a mask (vpmaskmovd reads nothing past it).
  *
- * Batches of records of 4, 8, 16 or 32 words are blocked (batch_split): a tile of records (batch_tile) is
- * read from memory once and stored split into low and high nibbles; since
+ * Batches of records of 4, 8, 16 or 32 words are blocked (batch_split): a tile of records
+ * (batch_tile) is read from memory once and stored split into low and high nibbles; since
  * nibble(r XOR q) = nibble(r) XOR nibble(q), each query, itself split once per tile and held in
  * registers, then costs per vector of a record one XOR and one table lookup per nibble, with the
  * tile in L1. Other lengths use batch_tiled.
