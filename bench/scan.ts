@@ -1,186 +1,103 @@
 /**
- * Scan throughput (issue "Throughput at scale"): one core vs the worker pool, batches vs single
- * queries, and memory held per million records, on a `parity` sketch with m = 10^6, n = 1024, k = 32.
- * Run: npm run bench -- scan   (or: npx tsx bench/scan.ts; add --records N to change m)
+ * Scan throughput per count-filter path (issues "Throughput at scale" and "Scan kernels at the memory
+ * limit on every CPU"): one query inline and on the worker pool, batches vs single queries, the
+ * kernels alone, each against this machine's read ceiling measured in the same run, on a `parity`
+ * sketch with m = 10^6, n = 1024, k = 32, ε = 4 (M = 512 cells: 64-byte records).
+ *
+ * Run: npm run bench -- scan   (or: npx tsx --expose-gc bench/scan.ts [--records N] [--paths avx2,popcnt])
+ * One child process per path (DPDIST_NATIVE_PATH, so the pool's workers take the path too): by
+ * default every native path this CPU runs but the portable one. This process prints the report.
  */
-import { cpus, availableParallelism } from 'node:os'
-import { Worker } from 'node:worker_threads'
-import { createRequire } from 'node:module'
-import { productionNoiseSource } from '../privacy/noise-source.js'
-import { flipProbability } from '../privacy/randomized-response.js'
-import { randomBits } from '../sketch/bits.js'
-import { getMechanism } from '../sketch/mechanisms/index.js'
-import { allocateSketchMemory } from '../sketch/kernels/sketch-memory.js'
-import { nativeCountFilterModule } from '../sketch/kernels/native-count-filter.js'
-import { ScanPool, scanInline } from '../scan/pool.js'
-import type { LoadedSketch } from '../core/sketch-registry.js'
+import { spawnSync } from 'node:child_process'
+import { availableParallelism } from 'node:os'
+import { fileURLToPath } from 'node:url'
+import { describeCpu, pathStatement } from './cpu.js'
+import { type ScanFigures, measurePath } from './scan-measure.js'
+import { type NativePath, nativeCountFilterModule, parseNativePath } from '../sketch/kernels/native-count-filter.js'
 
-const arg = process.argv.indexOf('--records')
-const m = arg > 0 ? Number(process.argv[arg + 1]) : 1_000_000
-const n = 1024
-const k = 32
-const noise = productionNoiseSource()
-const next = () => noise.nextUint32()
-
-const gc = (globalThis as { gc?: () => void }).gc
-gc?.()
-const rssBefore = process.memoryUsage().rss
-const mechanism = getMechanism('parity')
-const plan = mechanism.plan({ n, k, epsilonMicro: 4_000_000, unitBits: 1, options: {} }, 'bench-scan-seed')
-const flip = flipProbability(plan.epsilonMicro, plan.delta)
-// held the way the server holds a loaded sketch: in a shared sketch memory the kernels read in place
-const { data, memory } = allocateSketchMemory(m * plan.wordsPerRecord)
-const build = mechanism.builder(plan, flip, noise)
-const record = randomBits(n, next)
-const t0 = performance.now()
-for (let r = 0; r < m; r++) {
-  // cheap variation of one random record: enough for throughput, the estimator's cost does not depend on the bits
-  record[r % record.length] ^= 1 << (r & 31)
-  build(record, 0, data, r * plan.wordsPerRecord)
+const arg = (name: string) => {
+  const i = process.argv.indexOf(name)
+  return i > 0 ? process.argv[i + 1] : undefined
 }
-const buildMs = performance.now() - t0
-gc?.()
-const rssAfter = process.memoryUsage().rss
-const sketch: LoadedSketch = {
-  id: 'bench',
-  datasetId: 0,
-  metric: 'hamming',
-  mechanism: 'parity',
-  plan,
-  pTilde: flip.pTilde,
-  epsilonMicro: plan.epsilonMicro,
-  calibration: mechanism.calibrate(plan, flip.pTilde),
-  recordCount: m,
-  data,
-  memory,
-  readyAt: '',
-  popcounts: null,
-  popcountEpsilonMicro: null,
-}
-const options = { confidence: 0.95, simultaneousM: null }
-const queries = Array.from({ length: 32 }, () => randomBits(n, next))
+const m = Number(arg('--records') ?? 1_000_000)
 
-/**
- * Median ms of each measurement, taken in alternation (a, b, a, b, ...) after warm-ups: on a shared
- * VM memory bandwidth drifts by tens of percent between seconds, and alternating puts both sides of
- * a ratio under the same drift. Medians, because single slow rounds (another tenant) are common.
- * A full collection before each timed call (the bench runs with --expose-gc): otherwise the garbage
- * of one measurement is collected by V8's background threads during the next, and on two cores
- * those threads take a core from the scan workers (which run at a lower priority by design).
- */
-async function alternate(fns: Array<() => unknown>, reps: number, warmups = 10): Promise<number[]> {
-  for (let i = 0; i < warmups; i++) for (const fn of fns) await fn()
-  const times = fns.map(() => [] as number[])
-  for (let i = 0; i < reps; i++) {
-    for (let f = 0; f < fns.length; f++) {
-      gc?.()
-      const s = performance.now()
-      await fns[f]()
-      times[f].push(performance.now() - s)
-    }
-  }
-  return times.map((xs) => xs.sort((x, y) => x - y)[xs.length >> 1])
+if (process.argv.includes('--child')) {
+  // one path, measured in this process (its path comes from DPDIST_NATIVE_PATH)
+  process.stdout.write(`${JSON.stringify(await measurePath(m))}\n`)
+  process.exit(0)
 }
 
-const threads = availableParallelism()
-const pool = new ScanPool(threads)
-const one = (q: Uint32Array) => ({ sketch, queries: [q], options, top: 100 })
-const [single, pooled] = await alternate([() => scanInline(one(queries[0])), () => pool.scan(one(queries[0]))], 60)
-const [batchAll, singlesAll, batchPoolAll] = await alternate(
-  [() => scanInline({ sketch, queries, options, top: 100 }), () => queries.forEach((q) => scanInline(one(q))), () => pool.scan({ sketch, queries, options, top: 100 })],
-  9,
-  2,
-)
-const batchInline = batchAll / queries.length
-const singles32 = singlesAll / queries.length
-const batchPool = batchPoolAll / queries.length
-await pool.close()
-
-/** Queries per second with `concurrency` queries always waiting (a closed loop, as a busy server sees). */
-async function throughput(threads: number, concurrency: number, ms: number): Promise<number> {
-  const p = new ScanPool(threads)
-  for (let i = 0; i < 20; i++) await p.scan(one(queries[i % queries.length]))
-  let done = 0
-  const end = performance.now() + ms
-  const start = performance.now()
-  await Promise.all(
-    Array.from({ length: concurrency }, async (_, c) => {
-      for (let i = c; performance.now() < end; i += concurrency) {
-        await p.scan(one(queries[i % queries.length]))
-        done++
-      }
-    }),
-  )
-  const rate = done / ((performance.now() - start) / 1000)
-  await p.close()
-  return rate
-}
-const qpsOne = await throughput(1, 16, 4000)
-const qpsAll = await throughput(threads, 16, 4000)
-
-/*
- * The memory ceiling: the native count filter alone (no JavaScript per block beyond the call), over
- * the whole sketch with cut 0, on one thread and then on all threads at once (one range each). Its
- * arithmetic costs well under a third of a record's memory time, so this is the rate at which this
- * machine can stream the sketch with one core and with all of them; a single query cannot be split
- * across cores for more than their ratio.
- */
 const native = nativeCountFilterModule()
-const addonPath = native === null ? null : createRequire(import.meta.url).resolve('../build/Release/count_filter.node')
-const workerSource = `
-const { parentPort, workerData } = require('node:worker_threads')
-const native = require(workerData.addon)
-const data = new Uint32Array(workerData.buffer, workerData.byteOffset, workerData.words)
-const hits = new Int32Array(2 * 8192)
-parentPort.on('message', ({ from, to }) => {
-  const t0 = performance.now()
-  for (let b = from; b < to; b += 8192) native.filter(data, b, Math.min(8192, to - b), workerData.w, workerData.query, 0, hits, 0)
-  parentPort.postMessage(performance.now() - t0)
-})`
-async function streamRates(): Promise<{ one: number; all: number } | null> {
-  if (addonPath === null) return null
-  const query = mechanism.prepareQuery(plan, flip.pTilde, sketch.calibration, queries[0], options).byCount!.query
-  const workerData = { addon: addonPath, buffer: data.buffer, byteOffset: data.byteOffset, words: data.length, w: plan.wordsPerRecord, query }
-  const workers = Array.from({ length: threads }, () => new Worker(workerSource, { eval: true, workerData }))
-  const run = (count: number) =>
-    Promise.all(
-      workers.slice(0, count).map(
-        (w, i) =>
-          new Promise<number>((resolve) => {
-            w.once('message', resolve)
-            w.postMessage({ from: Math.floor((i * m) / count), to: Math.floor(((i + 1) * m) / count) })
-          }),
-      ),
-    )
-  // the same alternation as every other ratio here: medians of 31 runs each way after 5 warm-ups
-  const [oneMs, allMs] = await alternate([() => run(1), () => run(threads)], 31, 5)
-  await Promise.all(workers.map((w) => w.terminate()))
-  const gbPerSecond = (ms: number) => data.byteLength / 1e9 / (ms / 1000)
-  return { one: gbPerSecond(oneMs), all: gbPerSecond(allMs) }
+const paths: NativePath[] =
+  arg('--paths')?.split(',').map((p) => parseNativePath(p)!) ?? (native === null ? [] : (Object.keys(native.paths) as NativePath[]).filter((p) => p !== 'portable'))
+const results: ScanFigures[] = []
+for (const path of paths.length > 0 ? paths : [undefined]) {
+  process.stderr.write(`bench/scan: ${path ?? 'WebAssembly'} path\n`)
+  const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--child', '--records', String(m)], {
+    env: { ...process.env, ...(path === undefined ? { DPDIST_NATIVE: '0' } : { DPDIST_NATIVE_PATH: path }) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+  })
+  if (child.status !== 0) throw new Error(`bench/scan: the ${path} run exited with ${child.status}`)
+  results.push(JSON.parse(child.stdout.trim().split('\n').pop()!) as ScanFigures)
 }
-const stream = await streamRates()
 
-const sketchBytes = data.byteLength
-const rssDelta = rssAfter - rssBefore
-const fmt = (x: number) => x.toFixed(2)
-console.log(`## Scan (parity, m = ${m.toLocaleString('en')}, n = ${n}, k = ${k})
+const cpu = describeCpu()
+const threads = availableParallelism()
+const f2 = (x: number) => x.toFixed(2)
+const gb = (x: number) => x.toFixed(1)
+const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met')
+const row = (measure: string, cell: (r: ScanFigures) => string) => `| ${measure} | ${results.map(cell).join(' | ')} |`
+const first = results[0]
+const bytes = first.sketchBytes
 
-Machine: ${cpus()[0].model}, ${cpus().length} cores, Node ${process.version}. Command: \`npm run bench -- scan\`.
-Sketch: M = ${plan.params.cells}, L = ${plan.params.repetitions}, ${plan.wordsPerRecord * 4} bytes per record; top = 100. Count filter: ${native === null ? 'WebAssembly (native filter not built)' : `native, ${native.path}`}.
+const table = [
+  `| measure | ${results.map((r) => r.path ?? 'WebAssembly').join(' | ')} |`,
+  `|---|${results.map(() => '---|').join('')}`,
+  row(`read ceiling: a native read loop, no counting (${first.streamPath} loads), 1 thread / ${threads} at once`, (r) => `${gb(r.stream1)} / ${gb(r.streamAll)} GB/s`),
+  row('one query inline (one core)', (r) => `${f2(r.single)} ms: ${gb(bytes / 1e6 / r.single)} GB/s = **${f2(bytes / 1e6 / r.single / r.stream1)}** of 1 thread`),
+  row(`one query, pool of ${threads} workers`, (r) => `${f2(r.pooled)} ms: ${gb(bytes / 1e6 / r.pooled)} GB/s = **${f2(bytes / 1e6 / r.pooled / r.streamAll)}** of ${threads} threads; ${f2(r.single / r.pooled)}× inline (memory allows ${f2(r.streamAll / r.stream1)}×)`),
+  row(`one query on the first ${first.cachedRecords.toLocaleString('en')} records (${((first.cachedRecords * bytes) / m / 1e6).toFixed(1)} MB, cached): inline vs pool of ${threads}`, (r) => `${f2(r.cachedSingle)} vs ${f2(r.cachedPooled)} ms: ${f2(r.cachedSingle / r.cachedPooled)}× (reads allow ${f2(r.cachedStreamAll / r.cachedStream1)}×: ${gb(r.cachedStream1)} / ${gb(r.cachedStreamAll)} GB/s)`),
+  row(`the filter kernel alone streaming the sketch, 1 thread / ${threads}`, (r) => (r.kernel1 === null ? '—' : `${gb(r.kernel1)} / ${gb(r.kernelAll!)} GB/s = ${f2(r.kernel1 / r.stream1)} / ${f2(r.kernelAll! / r.streamAll)}`)),
+  row('batch of 32, one core', (r) => `${f2(r.batchInline)} ms per query`),
+  row('32 single queries, one core', (r) => `${f2(r.singles32)} ms per query: batch **${f2(r.singles32 / r.batchInline)}×** fewer`),
+  row('batch of 32, pool', (r) => `${f2(r.batchPool)} ms per query (${f2(r.batchInline / r.batchPool)}× one core)`),
+  row('batch kernel alone, 32 queries, per (record, query) pair: 64 B / 16 B records', (r) => (r.pair64 === null ? '—' : `${r.pair64.toFixed(3)} / ${r.pair16!.toFixed(3)} ns`)),
+  row(`16 concurrent queries (closed loop, 4 s): 1 worker vs ${threads}`, (r) => `${r.qpsOne.toFixed(0)} vs ${r.qpsAll.toFixed(0)} queries/s (${f2(r.qpsAll / r.qpsOne)}×)`),
+].join('\n')
 
-Times are medians of alternated runs (60 single queries each way after 10 warm-ups; 9 batches).
+const targets = results.flatMap((r) => {
+  const name = r.path ?? 'WebAssembly'
+  const inline = bytes / 1e6 / r.single / r.stream1
+  const pooled = bytes / 1e6 / r.pooled / r.streamAll
+  const batch = r.singles32 / r.batchInline
+  return [
+    `- ${name}: one query inline at ${f2(inline)} of the 1-thread read ceiling (target ≥ 0.75): ${verdict(inline >= 0.75)}`,
+    `- ${name}: the pool at ${f2(pooled)} of the ${threads}-thread read ceiling (target ≥ 0.75): ${verdict(pooled >= 0.75)}`,
+    `- ${name}: batch of 32 ${f2(batch)}× fewer ms per query than singles (target ≥ 3×): ${verdict(batch >= 3)}`,
+  ]
+})
 
-| measure | value |
-|---|---|
-| build, one core | ${Math.round(m / (buildMs / 1000)).toLocaleString('en')} records/s |
-| one query, one core (inline) | ${fmt(single)} ms (${Math.round(m / (single / 1000)).toLocaleString('en')} records/s) |
-| one query, pool of ${threads} workers | ${fmt(pooled)} ms — speed-up ${fmt(single / pooled)}× (target ≥ 1.7× on two cores) |
-| 16 concurrent queries (closed loop, 4 s): 1 worker vs ${threads} | ${qpsOne.toFixed(0)} vs ${qpsAll.toFixed(0)} queries/s — ${fmt(qpsAll / qpsOne)}× |
-| batch of 32, one core | ${fmt(batchInline)} ms per query |
-| 32 single queries, one core | ${fmt(singles32)} ms per query — batch ${fmt(singles32 / batchInline)}× fewer ms per query (target ≥ 3×) |
-| batch of 32, pool | ${fmt(batchPool)} ms per query — speed-up ${fmt(batchInline / batchPool)}× over one core |
-| memory read by one inline query | ${(sketchBytes / 1e9 / (single / 1000)).toFixed(1)} GB/s |
-| memory ceiling: the kernel alone streaming the sketch, 1 thread vs ${threads} at once | ${stream === null ? 'not measured (native filter not built)' : `${stream.one.toFixed(1)} vs ${stream.all.toFixed(1)} GB/s — at most ${fmt(stream.all / stream.one)}× for one memory-bound query`} |
-| sketch bytes held | ${(sketchBytes / 1e6).toFixed(1)} MB (${(sketchBytes / m).toFixed(0)} B/record) |
-| RSS growth while holding it | ${(rssDelta / 1e6).toFixed(1)} MB — ${fmt(rssDelta / sketchBytes)}× the sketch bytes (target ≤ 1.3×) |
+const statements = native === null ? ['- WebAssembly filter (native addon not built)'] : results.map((r) => `- ${r.path}: ${pathStatement(native, r.path!, cpu)}`)
+
+console.log(`## Scan (parity, m = ${m.toLocaleString('en')}, n = 1024, k = 32, ε = 4)
+
+Machine: ${cpu.model} (${cpu.identity}), ${threads} cores, Node ${process.version}. Command: \`npm run bench -- scan\`.
+Sketch: M = ${first.cells}, L = ${first.repetitions}, ${bytes / m} bytes per record, ${(bytes / 1e6).toFixed(1)} MB; top = 100. Build: ${Math.round(first.buildPerSecond).toLocaleString('en')} records/s on one core; RSS growth while holding the sketch ${(first.rssDelta / 1e6).toFixed(1)} MB = ${f2(first.rssDelta / bytes)}× its bytes (target ≤ 1.3×).
+
+Where each column's figures come from:
+${statements.join('\n')}
+
+Each column is its own process. Times are medians of alternated runs: the read ceiling is taken in
+alternation with the single queries it is compared with (40 rounds after 10 warm-ups), the batches
+with their singles (9 rounds), the kernels alone with each other; a full garbage collection precedes
+every timed call. The kernels alone run in worker threads over blocks of 8192 records with cut 1 (no
+record is that close, as in most blocks of a real scan, so they report nothing); the 16-byte records
+are 16 MB of random words. GB/s counts the sketch's bytes once per query. The machine has ${threads}
+cores shared with other work: figures move by tens of percent between runs.
+
+${table}
+
+Targets:
+${targets.join('\n')}
 `)

@@ -2,6 +2,7 @@
 import { z } from 'zod'
 import { availableParallelism } from 'node:os'
 import { MICRO_PER_EPSILON, parseEpsilon } from '../privacy/epsilon.js'
+import { NATIVE_PATHS } from '../sketch/kernels/native-count-filter.js'
 
 /** The largest per-release cap DPDIST_MAX_EPSILON may set: ε = 10⁶. */
 const MAX_EPSILON_CAP_MICRO = 1_000_000 * MICRO_PER_EPSILON
@@ -44,6 +45,12 @@ const envSchema = z.object({
   DPDIST_MAX_EVENT_LOOP_DELAY_MS: intFrom(1000, 0, 600_000),
   DPDIST_MAX_HEAP_BYTES: intFrom(0, 0, Number.MAX_SAFE_INTEGER),
   DPDIST_MAX_RSS_BYTES: intFrom(0, 0, Number.MAX_SAFE_INTEGER),
+  /**
+   * The native count filter's path (empty: the fastest this CPU runs). Read where the addon loads
+   * (sketch/kernels/native-count-filter.ts, which also checks the CPU runs it); named here so a
+   * misspelt value stops the start in one line.
+   */
+  DPDIST_NATIVE_PATH: z.union([z.enum(NATIVE_PATHS), z.literal('')]).optional(),
 })
 
 export interface Config {

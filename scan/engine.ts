@@ -10,6 +10,7 @@
  */
 import { type CountFilter, inPlaceCountFilter, nativeCountFilter, newCountFilter } from '../sketch/kernels/count-filter.js'
 import type { WasmMemory } from '../sketch/kernels/popcount-wasm.js'
+import type { NativePath } from '../sketch/kernels/native-count-filter.js'
 import { editDistanceScan } from '../sketch/exact/edit.js'
 import { getMechanism } from '../sketch/mechanisms/index.js'
 import { bestXorPopcountScan } from '../sketch/kernels/popcount-wasm.js'
@@ -255,10 +256,14 @@ let threadFilter: CountFilter | undefined
 
 /**
  * Whether this thread's scans may use the native count filter (default: whenever it was built and
- * DPDIST_NATIVE ≠ 0). Tests and benchmarks switch it off to check the WebAssembly paths give the same answers.
+ * DPDIST_NATIVE ≠ 0), and on which path (true: DPDIST_NATIVE_PATH or the fastest). Tests and
+ * benchmarks switch it off to check the WebAssembly paths give the same answers, or name a path to
+ * time it; a path this CPU cannot run is a RangeError.
  */
-export function useNativeCountFilter(enabled: boolean): void {
-  threadNative = enabled ? nativeCountFilter() : null
+export function useNativeCountFilter(choice: boolean | NativePath): void {
+  const filter = choice === false ? null : nativeCountFilter(choice === true ? undefined : choice)
+  if (typeof choice === 'string' && filter === null) throw new RangeError(`the native count filter cannot run the ${choice} path here`)
+  threadNative = filter
 }
 
 /**

@@ -1,16 +1,16 @@
-// Builds the optional native count filter (native/count-filter.c → build/Release/count_filter.node)
+// Builds the optional native count filter (native/*.c → build/Release/count_filter.node)
 // with node-gyp, which npm provides to its scripts. Run by `npm ci` (the install script: without it
 // npm would run node-gyp itself, and fail the install when there is no compiler) and by
 // `npm run build`. Skipped when the addon is newer than its sources. When the build fails (no C compiler, an unsupported platform), one warning line is
 // printed and the build goes on: dpdist then scans with its WebAssembly filter (same answers, slower).
 import { spawnSync } from 'node:child_process'
-import { existsSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const addon = join(root, 'build', 'Release', 'count_filter.node')
-const sources = ['binding.gyp', 'native/count-filter.c'].map((f) => join(root, f))
+const sources = [join(root, 'binding.gyp'), ...readdirSync(join(root, 'native')).map((f) => join(root, 'native', f))]
 
 const built = existsSync(addon) ? statSync(addon).mtimeMs : -1
 if (built > 0 && sources.every((f) => statSync(f).mtimeMs <= built)) process.exit(0)

@@ -22,6 +22,9 @@ export interface Running {
 }
 
 export async function start(config: Config, logger: Logger = pino(loggerOptions(config.logLevel))): Promise<Running> {
+  // Which inner loop scans use (the answers are the same either way; the speed is not). Checked
+  // before the database opens: a DPDIST_NATIVE_PATH this CPU cannot run stops the start here.
+  const native = nativeCountFilterModule()
   const db = openDatabase(config.dbPath)
   const metrics = new Metrics()
   const services = createServices({ ...repositories(db), config, noise: productionNoiseSource(), log: logger }, { onScan: (records, seconds) => metrics.observeScan(records, seconds) })
@@ -34,8 +37,6 @@ export async function start(config: Config, logger: Logger = pino(loggerOptions(
   }
   const loaded = services.sketches.loadAll()
   logger.info({ sketches: loaded.sketches, bytes: loaded.bytes, ms: loaded.ms }, 'sketches loaded into memory')
-  // Which inner loop scans use (the answers are the same either way; the speed is not).
-  const native = nativeCountFilterModule()
   logger.info({ countFilter: native === null ? 'webassembly' : `native ${native.path}` }, 'sketch scans count with this filter')
   const app = await buildApp({ config, services, metrics, logger })
   let closed = false

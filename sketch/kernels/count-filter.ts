@@ -11,7 +11,7 @@
  * order.
  *
  * Four implementations, the same hits: nativeCountFilter runs the native filter
- * (native/count-filter.c, AVX-512 where the CPU has it) on the records where they are, when the addon
+ * (native/count-filter.c: AVX-512 or AVX2 where the CPU has them) on the records where they are, when the addon
  * was built; inPlaceCountFilter reads a sketch held in a shared sketch
  * memory where it is (sketch/kernels/sketch-memory.ts; loadBlock only moves an address); newCountFilter's
  * WebAssembly filter copies each block into its thread's own kernel memory (a sketch in a plain
@@ -21,7 +21,7 @@
 import { exactHammingScan } from '../exact/hamming.js'
 import { type FilterKernel, KernelInstance, newKernelInstance, roundUp16, type WasmMemory, wasmApi } from './popcount-wasm.js'
 import { DATA_OFFSET, SLOT_BYTES, takeSlot } from './sketch-memory.js'
-import { type NativeFilter, type NativeFilterBatch, nativeCountFilterModule } from './native-count-filter.js'
+import { type NativeFilter, type NativeFilterBatch, type NativePath, nativeCountFilterModule } from './native-count-filter.js'
 
 export interface CountFilter {
   /** Stores the query sketches (each its first wordsPerRecord words) for blocks of up to maxBlock records. */
@@ -269,13 +269,15 @@ class NativeCountFilter implements CountFilter {
 }
 
 /**
- * The native filter when the addon is loaded (`portable` selects its portable loop, for tests),
- * else null. One object may serve one scan at a time.
+ * The native filter when the addon is loaded, on its chosen path (DPDIST_NATIVE_PATH or the fastest)
+ * or on `path` (tests and benchmarks compare paths); null without the addon or when this CPU cannot
+ * run `path`. One object may serve one scan at a time.
  */
-export function nativeCountFilter(portable = false): CountFilter | null {
+export function nativeCountFilter(path?: NativePath): CountFilter | null {
   const native = nativeCountFilterModule()
   if (native === null) return null
-  return portable ? new NativeCountFilter(native.portableFilter, native.portableFilterBatch) : new NativeCountFilter(native.filter, native.filterBatch)
+  const kernels = path === undefined ? native : native.paths[path]
+  return kernels === undefined ? null : new NativeCountFilter(kernels.filter, kernels.filterBatch)
 }
 
 class JsCountFilter implements CountFilter {

@@ -1,12 +1,17 @@
 /**
- * The native count filter (native/count-filter.c, built by scripts/build-native.mjs into
+ * The native count filter (native/*.c, built by scripts/build-native.mjs into
  * build/Release/count_filter.node), when it is there: the same contract and hits as the WebAssembly
- * filter, several times faster per record on CPUs with AVX-512 VPOPCNTDQ (see the C file's header).
- * It reads records in place from any typed array, shared or not.
+ * filter, several times faster per record (see native/count-filter.c). It reads records in place
+ * from any typed array, shared or not.
  *
  * Optional by design: when the addon was not built (no compiler, another platform) or
  * DPDIST_NATIVE=0 is set, this returns null and the scan uses the WebAssembly filter: slower, same
  * answers. Loading the addon is the one thing here that touches the file system, once per thread.
+ *
+ * Paths: the addon offers every path this CPU can run (avx512, avx2, popcnt, portable) and scans use
+ * the fastest, unless DPDIST_NATIVE_PATH names one (benchmarks measure a slower path on a faster
+ * CPU that way). A name that is not a path, a path this CPU cannot run, or a path named while the
+ * addon is missing or switched off is an error: a forced path never silently becomes another.
  */
 import { createRequire } from 'node:module'
 
@@ -40,15 +45,43 @@ export type NativeFilterBatch = (
   hitCounts: Uint32Array,
 ) => void
 
-export interface NativeCountFilterModule {
-  /** The fastest path for this CPU. */
+/** The count filter's paths, fastest first (DPDIST_NATIVE_PATH takes one of these names). */
+export const NATIVE_PATHS = ['avx512', 'avx2', 'popcnt', 'portable'] as const
+export type NativePath = (typeof NATIVE_PATHS)[number]
+
+/** What each path is, for logs and benchmark reports. */
+export const NATIVE_PATH_LABELS: Record<NativePath, string> = {
+  avx512: 'AVX-512 VPOPCNTDQ',
+  avx2: 'AVX2 (vpshufb nibble lookup)',
+  popcnt: 'scalar POPCNT',
+  portable: 'portable C',
+}
+
+export interface NativeKernels {
   filter: NativeFilter
   filterBatch: NativeFilterBatch
-  /** The portable loop (tests compare it with the fast path). */
-  portableFilter: NativeFilter
-  portableFilterBatch: NativeFilterBatch
-  /** Which path `filter` is: "avx512-vpopcntdq", "popcnt" or "portable". */
-  path: string
+}
+
+/** The addon as built (native/count-filter.c's exports). */
+interface Addon {
+  paths: Partial<Record<NativePath, NativeKernels>>
+  fastest: NativePath
+  stream: (data: Uint32Array, first: number, count: number) => number
+  streamPath: NativePath
+  batchTile: (w: number) => number
+}
+
+export interface NativeCountFilterModule extends NativeKernels {
+  /** Which path filter and filterBatch are: DPDIST_NATIVE_PATH, else the fastest this CPU runs. */
+  path: NativePath
+  /** Every path this CPU can run (the tests compare them; the benchmarks time them). */
+  paths: Partial<Record<NativePath, NativeKernels>>
+  /** XOR of words [first, first + count), read with the widest loads this CPU has and not counted: the memory ceiling. */
+  stream: (data: Uint32Array, first: number, count: number) => number
+  /** The path whose loads stream uses (the fastest). */
+  streamPath: NativePath
+  /** Records per tile of the batch kernels for records of w words. */
+  batchTile: (w: number) => number
 }
 
 /** Where the addon is, from the sources (sketch/kernels/) and from the build (dist/sketch/kernels/). */
@@ -56,16 +89,38 @@ const CANDIDATES = ['../../build/Release/count_filter.node', '../../../build/Rel
 
 let loaded: NativeCountFilterModule | null | undefined
 
+/** The module, or null without the addon; throws when DPDIST_NATIVE_PATH cannot be honoured. */
 export function nativeCountFilterModule(): NativeCountFilterModule | null {
-  if (loaded === undefined) loaded = process.env.DPDIST_NATIVE === '0' ? null : load()
+  if (loaded === undefined) loaded = choose(process.env.DPDIST_NATIVE === '0' ? null : load(), process.env.DPDIST_NATIVE_PATH)
   return loaded
 }
 
-function load(): NativeCountFilterModule | null {
+/** Checks a DPDIST_NATIVE_PATH value's name (not whether this CPU runs it); undefined or empty means "the fastest". */
+export function parseNativePath(value: string | undefined): NativePath | undefined {
+  if (value === undefined || value === '') return undefined
+  if (!(NATIVE_PATHS as readonly string[]).includes(value)) throw new Error(`DPDIST_NATIVE_PATH must be one of ${NATIVE_PATHS.join(', ')}`)
+  return value as NativePath
+}
+
+function choose(addon: Addon | null, wanted: string | undefined): NativeCountFilterModule | null {
+  const forced = parseNativePath(wanted)
+  if (addon === null) {
+    if (forced !== undefined) throw new Error(`DPDIST_NATIVE_PATH=${forced}, but the native count filter is not built or DPDIST_NATIVE=0`)
+    return null
+  }
+  const path = forced ?? addon.fastest
+  const kernels = addon.paths[path]
+  if (kernels === undefined) {
+    throw new Error(`DPDIST_NATIVE_PATH=${path}, but this CPU cannot run it (it runs: ${Object.keys(addon.paths).join(', ')})`)
+  }
+  return { ...kernels, path, paths: addon.paths, stream: addon.stream, streamPath: addon.streamPath, batchTile: addon.batchTile }
+}
+
+function load(): Addon | null {
   const require = createRequire(import.meta.url)
   for (const candidate of CANDIDATES) {
     try {
-      return require(candidate) as NativeCountFilterModule
+      return require(candidate) as Addon
     } catch {
       // not at this place (or not loadable here): try the next, then fall back to WebAssembly
     }

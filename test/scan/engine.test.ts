@@ -5,7 +5,7 @@ import { randomBits } from '../../sketch/bits.js'
 import { getMechanism } from '../../sketch/mechanisms/index.js'
 import type { MechanismName } from '../../sketch/mechanisms/mechanism.js'
 import { mergeTop, scanTop, statusCodes, useNativeCountFilter } from '../../scan/engine.js'
-import { nativeCountFilterModule } from '../../sketch/kernels/native-count-filter.js'
+import { type NativePath, nativeCountFilterModule } from '../../sketch/kernels/native-count-filter.js'
 import { allocateSketchMemory } from '../../sketch/kernels/sketch-memory.js'
 import { SeededNoiseSource } from '../support/seeded-noise.js'
 
@@ -88,11 +88,12 @@ t.test('native, WebAssembly in place on a shared sketch memory and WebAssembly b
   for (let q = 0; q < queries.length; q++) {
     t.same(scanTop({ ...common, data, memory, queries: [queries[q]] })[0], copying[q], `query ${q} alone`)
   }
-  if (nativeCountFilterModule() !== null) {
-    useNativeCountFilter(true)
-    t.same(scanTop({ ...common, data, memory, queries }), copying, 'native: a batch of five (one pass per block for all of them)')
-    t.same(scanTop({ ...common, data: s.data, queries }), copying, 'native on a plain array')
-    for (let q = 0; q < queries.length; q++) t.same(scanTop({ ...common, data, memory, queries: [queries[q]] })[0], copying[q], `native: query ${q} alone`)
+  const native = nativeCountFilterModule()
+  for (const path of native === null ? [] : (Object.keys(native.paths) as NativePath[])) {
+    useNativeCountFilter(path)
+    t.same(scanTop({ ...common, data, memory, queries }), copying, `native ${path}: a batch of five (one pass per block for all of them)`)
+    t.same(scanTop({ ...common, data: s.data, queries }), copying, `native ${path} on a plain array`)
+    for (let q = 0; q < queries.length; q++) t.same(scanTop({ ...common, data, memory, queries: [queries[q]] })[0], copying[q], `native ${path}: query ${q} alone`)
   }
   t.ok(copying.every((hits) => hits.ordinals.length > 0), 'every query has hits')
 })

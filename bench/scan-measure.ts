@@ -1,0 +1,248 @@
+/**
+ * bench/scan.ts's measurements for one count-filter path (the one DPDIST_NATIVE_PATH names, or the
+ * fastest), in this process: it builds the sketch, times the scans inline and on a pool, and times
+ * the native kernels alone and a read loop that does no counting in worker threads of their own.
+ */
+import { availableParallelism } from 'node:os'
+import { Worker } from 'node:worker_threads'
+import { createRequire } from 'node:module'
+import { productionNoiseSource } from '../privacy/noise-source.js'
+import { flipProbability } from '../privacy/randomized-response.js'
+import { randomBits } from '../sketch/bits.js'
+import { getMechanism } from '../sketch/mechanisms/index.js'
+import { allocateSketchMemory } from '../sketch/kernels/sketch-memory.js'
+import { type NativePath, nativeCountFilterModule } from '../sketch/kernels/native-count-filter.js'
+import { ScanPool, scanInline } from '../scan/pool.js'
+import type { LoadedSketch } from '../core/sketch-registry.js'
+
+/** Everything one path's run reports (ms are per call; GB/s of the sketch's bytes). */
+export interface ScanFigures {
+  path: NativePath | null
+  streamPath: NativePath | null
+  cells: number
+  repetitions: number
+  sketchBytes: number
+  buildPerSecond: number
+  rssDelta: number
+  single: number
+  pooled: number
+  stream1: number
+  streamAll: number
+  kernel1: number | null
+  kernelAll: number | null
+  batchInline: number
+  singles32: number
+  batchPool: number
+  pair64: number | null
+  pair16: number | null
+  qpsOne: number
+  qpsAll: number
+  /** The same single-query figures on the first `cachedRecords` records only (a sketch that fits in L3). */
+  cachedRecords: number
+  cachedSingle: number
+  cachedPooled: number
+  cachedStream1: number
+  cachedStreamAll: number
+}
+
+const gc = (globalThis as { gc?: () => void }).gc
+
+/** Records of the cached case: 12.8 MB of 64-byte records, well inside a 16 or 32 MB L3. */
+const CACHED_RECORDS = 200_000
+
+/**
+ * Median ms of each measurement, taken in alternation (a, b, a, b, ...) after warm-ups: on a shared
+ * VM memory bandwidth drifts by tens of percent between seconds, and alternating puts both sides of
+ * a ratio under the same drift. Medians, because single slow rounds (another tenant) are common.
+ * A full collection before each timed call (the bench runs with --expose-gc): otherwise the garbage
+ * of one measurement is collected by V8's background threads during the next, and on two cores
+ * those threads take a core from the scan workers (which run at a lower priority by design).
+ */
+async function alternate(fns: Array<() => unknown>, reps: number, warmups = 10): Promise<number[]> {
+  for (let i = 0; i < warmups; i++) for (const fn of fns) await fn()
+  const times = fns.map(() => [] as number[])
+  for (let i = 0; i < reps; i++) {
+    for (let f = 0; f < fns.length; f++) {
+      gc?.()
+      const s = performance.now()
+      await fns[f]()
+      times[f].push(performance.now() - s)
+    }
+  }
+  return times.map((xs) => xs.sort((x, y) => x - y)[xs.length >> 1])
+}
+
+/**
+ * Worker threads that run the addon directly (no scan engine, no JavaScript per block beyond the
+ * call): `stream` reads a range of the sketch without counting (the read ceiling), `filter` runs the
+ * path's one-query kernel over it with cut 1, `batch64` and `batch16` its batch kernel with 32
+ * queries over the sketch and over 16-byte records.
+ */
+const kernelWorkerSource = `
+const { parentPort, workerData: d } = require('node:worker_threads')
+const addon = require(d.addon)
+const k = addon.paths[d.path]
+const sketch = new Uint32Array(d.buffer, d.byteOffset, d.words)
+const small = new Uint32Array(d.small)
+const BLOCK = 8192
+const hits = new Int32Array(2 * BLOCK * 32), counts = new Uint32Array(32), cuts = new Uint32Array(32).fill(1)
+parentPort.on('message', ({ op, from, to }) => {
+  let x = 0
+  for (let b = from; b < to; b += BLOCK) {
+    const n = Math.min(BLOCK, to - b)
+    if (op === 'stream') x ^= addon.stream(sketch, b * d.w, n * d.w)
+    else if (op === 'filter') x ^= k.filter(sketch, b, n, d.w, d.query, 1, hits, 0)
+    else if (op === 'batch64') k.filterBatch(sketch, b, n, d.w, d.queries, 32, cuts, hits, 2 * BLOCK, counts)
+    else k.filterBatch(small, b, n, 4, d.smallQueries, 32, cuts, hits, 2 * BLOCK, counts)
+  }
+  parentPort.postMessage(x)
+})`
+
+export async function measurePath(m: number): Promise<ScanFigures> {
+  const n = 1024
+  const noise = productionNoiseSource()
+  const next = () => noise.nextUint32()
+  gc?.()
+  const rssBefore = process.memoryUsage().rss
+  const mechanism = getMechanism('parity')
+  const plan = mechanism.plan({ n, k: 32, epsilonMicro: 4_000_000, unitBits: 1, options: {} }, 'bench-scan-seed')
+  const flip = flipProbability(plan.epsilonMicro, plan.delta)
+  // held the way the server holds a loaded sketch: in a shared sketch memory the kernels read in place
+  const { data, memory } = allocateSketchMemory(m * plan.wordsPerRecord)
+  const build = mechanism.builder(plan, flip, noise)
+  const record = randomBits(n, next)
+  const t0 = performance.now()
+  for (let r = 0; r < m; r++) {
+    // cheap variation of one random record: enough for throughput, the estimator's cost does not depend on the bits
+    record[r % record.length] ^= 1 << (r & 31)
+    build(record, 0, data, r * plan.wordsPerRecord)
+  }
+  const buildPerSecond = m / ((performance.now() - t0) / 1000)
+  gc?.()
+  const rssDelta = process.memoryUsage().rss - rssBefore
+  const sketch: LoadedSketch = {
+    id: 'bench',
+    datasetId: 0,
+    metric: 'hamming',
+    mechanism: 'parity',
+    plan,
+    pTilde: flip.pTilde,
+    epsilonMicro: plan.epsilonMicro,
+    calibration: mechanism.calibrate(plan, flip.pTilde),
+    recordCount: m,
+    data,
+    memory,
+    readyAt: '',
+    popcounts: null,
+    popcountEpsilonMicro: null,
+  }
+  const options = { confidence: 0.95, simultaneousM: null }
+  const queries = Array.from({ length: 32 }, () => randomBits(n, next))
+  const one = (q: Uint32Array) => ({ sketch, queries: [q], options, top: 100 })
+  const threads = availableParallelism()
+  const native = nativeCountFilterModule()
+
+  // the kernels alone, in their own threads; without the addon, only the scans are timed
+  const sketchQueries = queries.map((q) => mechanism.prepareQuery(plan, flip.pTilde, sketch.calibration, q, options).byCount!.query)
+  const small = new Uint32Array(new SharedArrayBuffer(m * 16))
+  for (let i = 0; i < small.length; i += 16384) noise.fillUint32(small.subarray(i, i + 16384))
+  const workerData = native && {
+    addon: createRequire(import.meta.url).resolve('../build/Release/count_filter.node'),
+    path: native.path,
+    buffer: data.buffer,
+    byteOffset: data.byteOffset,
+    words: data.length,
+    w: plan.wordsPerRecord,
+    query: sketchQueries[0],
+    queries: Uint32Array.from(sketchQueries.flatMap((q) => Array.from(q))),
+    small: small.buffer,
+    smallQueries: Uint32Array.from({ length: 32 * 4 }, next),
+  }
+  const workers = native ? Array.from({ length: threads }, () => new Worker(kernelWorkerSource, { eval: true, workerData })) : []
+  /** `op` over the first `records` records, split over the first `count` workers. */
+  const onWorkers = (op: string, count: number, records = m) =>
+    Promise.all(
+      workers.slice(0, count).map(
+        (w, i) =>
+          new Promise<unknown>((resolve) => {
+            w.once('message', resolve)
+            w.postMessage({ op, from: Math.floor((i * records) / count), to: Math.floor(((i + 1) * records) / count) })
+          }),
+      ),
+    )
+  const gbPerSecond = (ms: number) => data.byteLength / 1e6 / ms
+
+  const pool = new ScanPool(threads)
+  // single queries inline and on the pool, each round also reading the sketch without counting on 1 and all threads
+  const streams = native ? [() => onWorkers('stream', 1), () => onWorkers('stream', threads)] : []
+  const [single, pooled, stream1 = NaN, streamAll = NaN] = await alternate([() => scanInline(one(queries[0])), () => pool.scan(one(queries[0])), ...streams], 40)
+  // the same on a sketch small enough for the last-level cache, where two threads have more to share than DRAM's bandwidth
+  const cachedRecords = Math.min(m, CACHED_RECORDS)
+  const cached = { ...sketch, recordCount: cachedRecords, data: data.subarray(0, cachedRecords * plan.wordsPerRecord) }
+  const cachedOne = { sketch: cached, queries: [queries[0]], options, top: 100 }
+  const cachedStreams = native ? [() => onWorkers('stream', 1, cachedRecords), () => onWorkers('stream', threads, cachedRecords)] : []
+  const [cachedSingle, cachedPooled, cachedStream1 = NaN, cachedStreamAll = NaN] = await alternate(
+    [() => scanInline(cachedOne), () => pool.scan(cachedOne), ...cachedStreams],
+    40,
+  )
+  const [batchAll, singlesAll, batchPoolAll] = await alternate(
+    [() => scanInline({ sketch, queries, options, top: 100 }), () => queries.forEach((q) => scanInline(one(q))), () => pool.scan({ sketch, queries, options, top: 100 })],
+    9,
+    2,
+  )
+  await pool.close()
+  const [kernel1, kernelAll] = native ? await alternate([() => onWorkers('filter', 1), () => onWorkers('filter', threads)], 21, 3) : [NaN, NaN]
+  const [batch64, batch16] = native ? await alternate([() => onWorkers('batch64', 1), () => onWorkers('batch16', 1)], 7, 2) : [NaN, NaN]
+  await Promise.all(workers.map((w) => w.terminate()))
+
+  /** Queries per second with `concurrency` queries always waiting (a closed loop, as a busy server sees). */
+  async function throughput(poolThreads: number, concurrency: number, ms: number): Promise<number> {
+    const p = new ScanPool(poolThreads)
+    for (let i = 0; i < 20; i++) await p.scan(one(queries[i % queries.length]))
+    let done = 0
+    const end = performance.now() + ms
+    const start = performance.now()
+    await Promise.all(
+      Array.from({ length: concurrency }, async (_, c) => {
+        for (let i = c; performance.now() < end; i += concurrency) {
+          await p.scan(one(queries[i % queries.length]))
+          done++
+        }
+      }),
+    )
+    const rate = done / ((performance.now() - start) / 1000)
+    await p.close()
+    return rate
+  }
+  const qpsOne = await throughput(1, 16, 4000)
+  const qpsAll = await throughput(threads, 16, 4000)
+
+  const perPair = (ms: number) => (ms * 1e6) / (m * 32)
+  return {
+    path: native?.path ?? null,
+    streamPath: native?.streamPath ?? null,
+    cells: plan.params.cells as number,
+    repetitions: plan.params.repetitions as number,
+    sketchBytes: data.byteLength,
+    buildPerSecond,
+    rssDelta,
+    single,
+    pooled,
+    stream1: gbPerSecond(stream1),
+    streamAll: gbPerSecond(streamAll),
+    kernel1: native ? gbPerSecond(kernel1) : null,
+    kernelAll: native ? gbPerSecond(kernelAll) : null,
+    batchInline: batchAll / queries.length,
+    singles32: singlesAll / queries.length,
+    batchPool: batchPoolAll / queries.length,
+    pair64: native ? perPair(batch64) : null,
+    pair16: native ? perPair(batch16) : null,
+    qpsOne,
+    qpsAll,
+    cachedRecords,
+    cachedSingle,
+    cachedPooled,
+    cachedStream1: (cachedRecords * plan.wordsPerRecord * 4) / 1e6 / cachedStream1,
+    cachedStreamAll: (cachedRecords * plan.wordsPerRecord * 4) / 1e6 / cachedStreamAll,
+  }
+}
