@@ -14,11 +14,14 @@
  * Errors keep the tokenizer's own messages out (they quote the offending character, which may be
  * record data): its failure is mapped, from the state it names, onto the messages of this file,
  * `malformed clkhash JSON at byte B (line L): <problem>` for the document's structure and
- * `record I: <problem>` for a bad CLK.
+ * `record I: <problem>` for a bad CLK. A token the tokenizer gave up on is first put to the
+ * grammar, so that a token that is wrong where it stands (a number where a CLK belongs, a string
+ * at the top) is reported as such, at its start, whatever else is wrong with it.
  */
 import type { Buffer } from 'node:buffer'
 import { Tokenizer, TokenizerError, TokenType, type ParsedTokenInfo } from '@streamparser/json'
 import { bytesFor } from '../sketch/bits.js'
+import { StreamPositions } from './json-positions.js'
 import { bitsOrProblem, failRecord, RecordFormatError, type BatchCollector, type ChunkParser } from './records.js'
 
 const enum Mode {
@@ -37,6 +40,8 @@ const enum Mode {
   Done,
 }
 
+type Token = TokenType | typeof NO_TOKEN
+
 const OBJECT = 0
 const ARRAY = 1
 const MAX_DEPTH = 256
@@ -45,13 +50,17 @@ const MAX_LITERAL = 512
 const SLICE_BYTES = 64 * 1024
 /** Stands for a byte that starts no token (the tokenizer rejected it between tokens). */
 const NO_TOKEN = -1
-const BOM = [0xef, 0xbb, 0xbf]
+/** The value of a token the tokenizer could not finish. */
+const UNFINISHED = Symbol('unfinished token')
+/** Bytes of each fixed-length token (by TokenType); a string's raw length is not known. */
+const TOKEN_BYTES = [1, 1, 1, 1, 1, 1, 4, 5, 4, NaN]
 const TOKENIZER_UNEXPECTED = /\(absolute position "(\d+)"\) in state (\w+)$/
-const TOKENIZER_ENDED = /^Tokenizer ended in the middle of a token/
+const TOKENIZER_ENDED = /^Tokenizer ended in the middle of a token \(state: (\w+)\)/
 
-/** The library's tokenizer, handing tokens to the grammar and flagging numbers that are too long. */
+/** The library's tokenizer, handing tokens to the grammar and measuring numbers. */
 class ClkTokenizer extends Tokenizer {
-  longNumber = false
+  /** Characters of the last number (set just before its token is handed on). */
+  numberLength = 0
 
   constructor(readonly handle: (info: ParsedTokenInfo) => void) {
     super()
@@ -63,13 +72,14 @@ class ClkTokenizer extends Tokenizer {
 
   /** Only the length matters: number values are never used. */
   protected override parseNumber(text: string): number {
-    if (text.length > MAX_LITERAL) this.longNumber = true
+    this.numberLength = text.length
     return 0
   }
 }
 
 export class ClkhashParser implements ChunkParser {
   readonly #tokenizer = new ClkTokenizer((info) => this.#onToken(info))
+  readonly #positions = new StreamPositions()
   /** Longest accepted CLK string (decoded), the old scanner's raw-byte cap: padded base64 × 6 + 16. */
   readonly #maxClkChars: number
   readonly #maxTokenBytes: number
@@ -80,18 +90,10 @@ export class ClkhashParser implements ChunkParser {
   #sawClks = false
   /** True while inside the top-level "clks" array (depth 2). */
   #inClks = false
-  // Positions (absolute byte offsets, counting a byte-order mark) and lines.
-  /** Bytes of a leading byte-order mark matched so far; -1 when there is none. */
-  #bomMatched = 0
-  #fed = 0
-  #slice: Buffer | null = null
-  #sliceStart = 0
-  /** Line breaks before the current slice. */
-  #linesBefore = 0
   /** Start of the token (or offending byte) being handled. */
   #at = 0
-  /** Start of the last complete token (-1 before the first). */
-  #lastToken = -1
+  /** End of the last complete token; NaN after a string, whose raw length is not known. */
+  #lastEnd = 0
 
   constructor(
     readonly n: number,
@@ -102,61 +104,50 @@ export class ClkhashParser implements ChunkParser {
   }
 
   feed(chunk: Buffer): void {
-    for (let i = 0; this.#bomMatched >= 0 && this.#bomMatched < 3 && i < chunk.length; i++) {
-      this.#bomMatched = chunk[i] === BOM[this.#bomMatched] ? this.#bomMatched + 1 : -1
-    }
+    const positions = this.#positions
+    positions.noteStart(chunk)
     for (let start = 0; start < chunk.length; start += SLICE_BYTES) {
       const slice = chunk.subarray(start, start + SLICE_BYTES)
-      this.#slice = slice
-      this.#fed += slice.length
+      positions.begin(slice)
       try {
         this.#tokenizer.write(slice)
       } catch (error) {
         this.#tokenizerFailed(error)
       }
-      this.#sliceStart = this.#fed
-      this.#linesBefore += countLineBreaks(slice, slice.length)
-      if (this.#fed - this.#lastToken > this.#maxTokenBytes) {
-        this.#syntax(`a token or whitespace run longer than ${this.#maxTokenBytes} bytes`, this.#fed)
+      positions.finish(this.#lastEnd)
+      if (positions.fed - this.#at > this.#maxTokenBytes) {
+        this.#syntax(`a token or whitespace run longer than ${this.#maxTokenBytes} bytes`, positions.fed)
       }
     }
   }
 
   end(): void {
-    this.#slice = null
+    const fed = this.#positions.fed
     try {
       this.#tokenizer.end()
     } catch (error) {
       this.#tokenizerFailed(error)
     }
     if (this.#mode !== Mode.Done) {
-      this.#syntax(this.#fed === 0 ? 'empty input, expected {"clks": [...]}' : 'input ends before the JSON document is complete', this.#fed)
+      this.#syntax(fed === 0 ? 'empty input, expected {"clks": [...]}' : 'input ends before the JSON document is complete', fed)
     }
     if (!this.#sawClks) throw new RecordFormatError('clkhash JSON has no "clks" array', this.out.count, null, null)
   }
 
-  /** 1-based line of an absolute position in the current slice or before it. */
-  #lineAt(at: number): number {
-    // A position before the slice is the start of a token still open when the slice began: a
-    // string, number or literal, none of which holds a line break.
-    const within = at - this.#sliceStart
-    if (within <= 0 || this.#slice === null) return this.#linesBefore + 1
-    return this.#linesBefore + 1 + countLineBreaks(this.#slice, within)
-  }
-
   #syntax(detail: string, at = this.#at): never {
-    throw new RecordFormatError(`malformed clkhash JSON at byte ${at} (line ${this.#lineAt(at)}): ${detail}`, this.out.count, this.#lineAt(at), null)
+    const line = this.#positions.lineAt(at)
+    throw new RecordFormatError(`malformed clkhash JSON at byte ${at} (line ${line}): ${detail}`, this.out.count, line, null)
   }
 
   #onToken(info: ParsedTokenInfo): void {
-    const at = info.offset + (this.#bomMatched === 3 ? 3 : 0)
+    const at = info.offset + this.#positions.bom
     this.#at = at
-    this.#lastToken = at
     this.#token(info.token, info.value)
+    this.#lastEnd = at + (info.token === TokenType.NUMBER ? this.#tokenizer.numberLength : TOKEN_BYTES[info.token])
   }
 
   /** Advances the grammar by one token (or NO_TOKEN, which every state rejects). */
-  #token(type: TokenType | typeof NO_TOKEN, value: unknown): void {
+  #token(type: Token, value: unknown): void {
     switch (this.#mode) {
       case Mode.Value:
       case Mode.ArrayFirst:
@@ -169,7 +160,7 @@ export class ClkhashParser implements ChunkParser {
       case Mode.ObjectKey:
         if (type === TokenType.RIGHT_BRACE && this.#mode === Mode.ObjectFirst) return this.#close(OBJECT)
         if (type !== TokenType.STRING) this.#syntax(this.#mode === Mode.ObjectFirst ? 'expected a key or "}"' : 'expected a key')
-        if (this.#stack.length === 1) this.#key = value as string
+        if (this.#stack.length === 1) this.#key = typeof value === 'string' ? value : null
         this.#mode = Mode.Colon
         return
       case Mode.Colon:
@@ -192,7 +183,7 @@ export class ClkhashParser implements ChunkParser {
     }
   }
 
-  #value(type: TokenType | typeof NO_TOKEN, value: unknown): void {
+  #value(type: Token, value: unknown): void {
     const depth = this.#stack.length
     if (depth === 0) {
       if (type !== TokenType.LEFT_BRACE) this.#syntax('expected a JSON object {"clks": [...]}')
@@ -206,9 +197,10 @@ export class ClkhashParser implements ChunkParser {
       this.#inClks = true
       return
     }
-    if (this.#inClks && depth === 2) {
-      if (type !== TokenType.STRING) failRecord(this.out, 'expected a base64 string', this.#lineAt(this.#at))
-      return this.#clk(value as string)
+    if (this.#expectsClk()) {
+      if (type !== TokenType.STRING) failRecord(this.out, 'expected a base64 string', this.#positions.lineAt(this.#at))
+      if (value !== UNFINISHED) this.#clk(value as string)
+      return
     }
     switch (type) {
       case TokenType.LEFT_BRACE:
@@ -216,7 +208,7 @@ export class ClkhashParser implements ChunkParser {
       case TokenType.LEFT_BRACKET:
         return this.#open(ARRAY)
       case TokenType.NUMBER:
-        if (this.#tokenizer.longNumber) this.#syntax('number or literal too long')
+        if (value !== UNFINISHED && this.#tokenizer.numberLength > MAX_LITERAL) this.#syntax('number or literal too long')
         return this.#afterValue()
       case TokenType.STRING:
       case TokenType.TRUE:
@@ -228,10 +220,15 @@ export class ClkhashParser implements ChunkParser {
     }
   }
 
+  /** Whether the next value is an element of the "clks" array. */
+  #expectsClk(): boolean {
+    return this.#inClks && this.#stack.length === 2 && (this.#mode === Mode.Value || this.#mode === Mode.ArrayFirst)
+  }
+
   #clk(text: string): void {
-    if (text.length > this.#maxClkChars) failRecord(this.out, `string too long for ${this.n} bits`, this.#lineAt(this.#at))
+    if (text.length > this.#maxClkChars) failRecord(this.out, `string too long for ${this.n} bits`, this.#positions.lineAt(this.#at))
     const bytes = bitsOrProblem(text, 'base64', this.n)
-    if (typeof bytes === 'string') failRecord(this.out, bytes, this.#lineAt(this.#at))
+    if (typeof bytes === 'string') failRecord(this.out, bytes, this.#positions.lineAt(this.#at))
     this.out.push({ id: null, bytes })
     this.#mode = Mode.AfterValue
   }
@@ -256,56 +253,64 @@ export class ClkhashParser implements ChunkParser {
   /** Turns a failure inside the tokenizer into this file's errors (never its message). */
   #tokenizerFailed(error: unknown): never {
     if (error instanceof RecordFormatError) throw error
-    if (error instanceof TokenizerError) {
-      if (TOKENIZER_ENDED.test(error.message)) this.#syntax('input ends before the JSON document is complete', this.#fed)
-      const match = TOKENIZER_UNEXPECTED.exec(error.message)
-      if (match === null || this.#slice === null) this.#syntax('invalid JSON', this.#fed)
-      this.#at = Number(match[1])
-      const detail = lexicalProblem(match[2], this.#slice[this.#at - this.#sliceStart])
-      if (detail === null) this.#token(NO_TOKEN, null)
-      this.#syntax(detail ?? 'invalid JSON')
-    }
+    const fed = this.#positions.fed
     if (error instanceof TypeError && (error as NodeJS.ErrnoException).code === 'ERR_ENCODING_INVALID_ENCODED_DATA') {
-      this.#at = this.#stringStart()
-      if (this.#inClks && this.#stack.length === 2 && (this.#mode === Mode.Value || this.#mode === Mode.ArrayFirst)) {
-        failRecord(this.out, 'invalid UTF-8', this.#lineAt(this.#at))
-      }
+      // The decoder does not say where: the string is reported where it starts.
+      const clk = this.#expectsClk()
+      this.#unfinished(TokenType.STRING, fed)
+      if (clk) failRecord(this.out, 'invalid UTF-8', this.#positions.lineAt(this.#at))
       this.#syntax('invalid UTF-8 in a string')
     }
-    throw error
+    if (!(error instanceof TokenizerError)) throw error
+    const ended = TOKENIZER_ENDED.exec(error.message)
+    if (ended !== null) {
+      this.#unfinished(unfinishedToken(ended[1]), fed)
+      this.#syntax('input ends before the JSON document is complete', fed)
+    }
+    const unexpected = TOKENIZER_UNEXPECTED.exec(error.message)
+    if (unexpected === null) this.#syntax('invalid JSON', fed)
+    const at = Number(unexpected[1])
+    const state = unexpected[2]
+    const detail = lexicalProblem(state, this.#positions.byteAt(at))
+    if (detail === null) {
+      this.#at = at
+      this.#token(NO_TOKEN, null)
+    }
+    this.#unfinished(unfinishedToken(state), at)
+    this.#syntax(detail ?? 'invalid JSON', at)
   }
 
   /**
-   * Where the string that failed to decode starts, as far as the current slice tells: the first
-   * byte after the last token (a one-byte `[`, `{`, `:` or `,` wherever a string may follow) that is
-   * not whitespace, or the slice's first such byte when that token lies in an earlier slice.
+   * Puts the token the tokenizer was reading when it failed at `failedAt` to the grammar, which
+   * throws if it does not belong there. Leaves `#at` at the token's start (or at `failedAt` when
+   * that start is not known).
    */
-  #stringStart(): number {
-    const slice = this.#slice
-    if (slice === null) return this.#fed
-    let p = Math.max(0, this.#lastToken + 1 - this.#sliceStart)
-    while (p < slice.length && (slice[p] === 0x20 || slice[p] === 0x09 || slice[p] === 0x0d || slice[p] === 0x0a)) p++
-    return this.#sliceStart + p
+  #unfinished(type: TokenType | null, failedAt: number): void {
+    this.#at = this.#positions.startAfter(this.#lastEnd) ?? failedAt
+    if (type !== null) this.#token(type, UNFINISHED)
   }
+}
+
+/** The kind of token a tokenizer state is inside, or null between tokens. */
+function unfinishedToken(state: string): TokenType | null {
+  if (state.startsWith('STRING')) return TokenType.STRING
+  if (state.startsWith('NUMBER')) return TokenType.NUMBER
+  if (state.startsWith('TRUE')) return TokenType.TRUE
+  if (state.startsWith('FALSE')) return TokenType.FALSE
+  if (state.startsWith('NULL')) return TokenType.NULL
+  return null
 }
 
 /**
  * The problem a tokenizer state names when it rejects `byte`; null for a byte that starts no token
  * (between tokens), which the grammar words by what it expected there.
  */
-function lexicalProblem(state: string, byte: number): string | null {
+function lexicalProblem(state: string, byte: number | undefined): string | null {
   if (state === 'START' || state === 'BOM_OR_START') return null
   if (state === 'STRING_DEFAULT') return byte === 0x0a ? 'line break inside a string' : 'control character inside a string'
   if (state === 'STRING_AFTER_BACKSLASH') return 'invalid escape in string'
   if (state.startsWith('STRING_UNICODE_DIGIT')) return 'invalid \\u escape in string'
   if (state === 'BOM') return 'incomplete byte-order mark'
-  if (/^(TRUE|FALSE|NULL|NUMBER)/.test(state)) return 'invalid number or literal'
+  if (unfinishedToken(state) !== null) return 'invalid number or literal'
   return 'invalid JSON'
-}
-
-/** Line breaks in bytes[0, end). */
-function countLineBreaks(bytes: Buffer, end: number): number {
-  let count = 0
-  for (let p = bytes.indexOf(0x0a); p !== -1 && p < end; p = bytes.indexOf(0x0a, p + 1)) count++
-  return count
 }
