@@ -14,7 +14,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process'
 import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { cpus, tmpdir } from 'node:os'
+import { cpus, loadavg, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { randomFillSync } from 'node:crypto'
@@ -32,7 +32,7 @@ const clkFile = join(dir, 'clks.json')
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 /** The last commit whose clkhash reader is the hand-written scanner of ingest/record-formats.ts. */
 const BASELINE_COMMIT = 'adf1958'
-const ROUNDS = 5
+const ROUNDS = 7
 
 async function writeFile(): Promise<void> {
   const out = createWriteStream(file)
@@ -114,6 +114,7 @@ const perSecond = (x: number) => Math.round(x).toLocaleString('en')
 
 async function clkhashSection(): Promise<string> {
   await writeClkFile()
+  const load = loadavg().map((x) => x.toFixed(2)).join(' / ')
   const baseline = await baselineParser()
   const parsers: [string, Parse][] = [[`${BASELINE_COMMIT} (hand-written scanner)`, baseline ?? parseRecordStream], ['this tree (@streamparser/json)', parseRecordStream]]
   if (baseline === null) parsers.shift()
@@ -127,7 +128,11 @@ async function clkhashSection(): Promise<string> {
   }
   const perCpu = runs.map((rs) => median(rs.map((r) => r.records / r.cpu)))
   const perWall = runs.map((rs) => median(rs.map((r) => r.records / r.wall)))
-  const rows = parsers.map(([name], k) => `| ${name} | ${perSecond(perCpu[k])} | ${perSecond(perWall[k])} |`)
+  const range = (k: number): string => {
+    const rates = runs[k].map((r) => r.records / r.cpu)
+    return `${perSecond(Math.min(...rates))} – ${perSecond(Math.max(...rates))}`
+  }
+  const rows = parsers.map(([name], k) => `| ${name} | ${perSecond(perCpu[k])} | ${range(k)} | ${perSecond(perWall[k])} |`)
   const ratio =
     baseline === null
       ? `The baseline (${BASELINE_COMMIT}) could not be taken from git, so there is no ratio.`
@@ -138,10 +143,10 @@ async function clkhashSection(): Promise<string> {
 Machine: ${cpus()[0].model}, ${cpus().length} cores, Node ${process.version}. Command: \`npm run bench -- load\`
 (parseRecordStream over the ${(statSync(clkFile).size / 1e6).toFixed(0)} MB file read in 1 MiB chunks, as \`dpdist load\` reads it;
 ${ROUNDS} rounds alternating the parsers, medians shown; the baseline is \`git show ${BASELINE_COMMIT}:ingest/record-formats.ts\`
-run from a temporary copy).
+run from a temporary copy). Load average at start (1/5/15 min): ${load}.
 
-| parser | CLKs/s per CPU second | CLKs/s wall clock |
-|---|---|---|
+| parser | CLKs/s per CPU second | range over the rounds | CLKs/s wall clock |
+|---|---|---|---|
 ${rows.join('\n')}
 
 ${ratio}
@@ -173,9 +178,10 @@ Targets: ≥ 200 000 records/s and peak RSS < 300 MB.
   if (createdClk.code !== 0) throw new Error(createdClk.stderr)
   const loadClk = await run(['load', 'bench-clk', clkFile, '--format', 'clkhash'])
   if (loadClk.code !== 0) throw new Error(loadClk.stderr)
-  console.log(`The CLI loading the same file into a fresh dataset (\`dpdist --db DB load bench-clk clks.json --format clkhash\`, this
-tree): ${(loadClk.ms / 1000).toFixed(2)} s, ${perSecond(m / ((loadClk.ms - baseline.ms) / 1000))} records/s (start-up of an empty command
-subtracted), peak RSS ${(loadClk.peakKb / 1024).toFixed(0)} MB.
+  const clkRate = perSecond(m / ((loadClk.ms - baseline.ms) / 1000))
+  console.log(`The CLI loading the same file into a fresh dataset (\`dpdist --db DB load bench-clk clks.json --format clkhash\`,
+this tree): ${(loadClk.ms / 1000).toFixed(2)} s, ${clkRate} records/s (start-up of an empty command subtracted), peak RSS
+${(loadClk.peakKb / 1024).toFixed(0)} MB.
 `)
 } finally {
   rmSync(dir, { recursive: true, force: true })

@@ -17,6 +17,11 @@
  * `record I: <problem>` for a bad CLK. A token the tokenizer gave up on is first put to the
  * grammar, so that a token that is wrong where it stands (a number where a CLK belongs, a string
  * at the top) is reported as such, at its start, whatever else is wrong with it.
+ *
+ * Two leniencies come with the tokenizer (@streamparser/json 0.0.26): it skips a byte-order mark
+ * between the structural tokens before the first value, and it drops a U+FEFF (raw or escaped) at
+ * the start of each piece of a string it decodes, so a CLK with a stray U+FEFF is read as if the
+ * character were not there. Neither can put record data into a message.
  */
 import type { Buffer } from 'node:buffer'
 import { Tokenizer, TokenizerError, TokenType, type ParsedTokenInfo } from '@streamparser/json'
@@ -80,7 +85,7 @@ class ClkTokenizer extends Tokenizer {
 export class ClkhashParser implements ChunkParser {
   readonly #tokenizer = new ClkTokenizer((info) => this.#onToken(info))
   readonly #positions = new StreamPositions()
-  /** Longest accepted CLK string (decoded), the old scanner's raw-byte cap: padded base64 × 6 + 16. */
+  /** Longest accepted CLK string: room for its padded base64 with every character a six-byte escape, plus 16. */
   readonly #maxClkChars: number
   readonly #maxTokenBytes: number
   #mode: Mode = Mode.Value
