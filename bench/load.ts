@@ -5,10 +5,11 @@
  * peak RSS < 300 MB, i.e. the file is streamed, not read whole.
  *
  * Then the clkhash JSON reader (issue "layered core"): the same number of 1024-bit CLKs as a
- * clkhash file `{"clks": ["<base64>", ...]}`, parsed in this process by today's parseRecordStream
- * and by the one of BASELINE_COMMIT (the hand-written byte scanner before ingest/clkhash.ts used
- * @streamparser/json), taken from git into the temporary directory, never into the tree. Rounds
- * alternate between the two; records/s per CPU second is the headline because the machine is
+ * clkhash file `{"clks": ["<base64>", ...]}`, parsed by today's parseRecordStream and by the one of
+ * BASELINE_COMMIT (the hand-written byte scanner before ingest/clkhash.ts used @streamparser/json),
+ * taken from git into the temporary directory, never into the tree. Each parse runs in a process of
+ * its own (this script with --parse-clks), so neither parser's JIT or heap state colours the other's;
+ * rounds alternate between the two. Records/s per CPU second is the headline because the machine is
  * shared, wall-clock records/s is shown too. The CLI then loads the same file.
  * Run: npm run bench -- load   (add --records N to change the count)
  */
@@ -19,11 +20,23 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { randomFillSync } from 'node:crypto'
 import { once } from 'node:events'
-import { parseRecordStream } from '../ingest/index.js'
+import type { parseRecordStream } from '../ingest/index.js'
+
+type Parse = typeof parseRecordStream
+type ParseRun = { records: number; wall: number; cpu: number }
+
+const n = 1024
+const child = process.argv.indexOf('--parse-clks')
+if (child > 0) {
+  // One timed parse: --parse-clks <URL of a module exporting parseRecordStream> <clkhash file>.
+  const [moduleUrl, path] = process.argv.slice(child + 1)
+  const { parseRecordStream: parse } = (await import(moduleUrl)) as { parseRecordStream: Parse }
+  console.log(JSON.stringify(await parseClks(parse, path)))
+  process.exit(0)
+}
 
 const arg = process.argv.indexOf('--records')
 const m = arg > 0 ? Number(process.argv[arg + 1]) : 1_000_000
-const n = 1024
 const dir = mkdtempSync(join(tmpdir(), 'dpdist-bench-load-'))
 const file = join(dir, 'records.bin')
 const db = join(dir, 'dpdist.db')
@@ -83,25 +96,31 @@ async function writeClkFile(): Promise<void> {
   await once(out, 'finish')
 }
 
-type Parse = typeof parseRecordStream
-
-/** parseRecordStream of BASELINE_COMMIT, or null when git cannot show it (e.g. no repository). */
-async function baselineParser(): Promise<Parse | null> {
+/** URL of a copy of BASELINE_COMMIT's parser, or null when git cannot show it (e.g. no repository). */
+function baselineModule(): string | null {
   const shown = spawnSync('git', ['show', `${BASELINE_COMMIT}:ingest/record-formats.ts`], { cwd: root, encoding: 'utf8' })
   if (shown.status !== 0) return null
   const copy = join(dir, 'baseline-record-formats.mts')
   writeFileSync(copy, shown.stdout.replaceAll("'../sketch/", `'${pathToFileURL(join(root, 'sketch')).href}/`))
-  return ((await import(pathToFileURL(copy).href)) as { parseRecordStream: Parse }).parseRecordStream
+  return pathToFileURL(copy).href
 }
 
-/** One parse of the clkhash file, read as `dpdist load` reads it: records, wall and CPU seconds. */
-async function parseClks(parse: Parse): Promise<{ records: number; wall: number; cpu: number }> {
+/** One parse of a clkhash file, read as `dpdist load` reads it: records, wall and CPU seconds. */
+async function parseClks(parse: Parse, path: string): Promise<ParseRun> {
   const cpu0 = process.cpuUsage()
   const t0 = performance.now()
   let records = 0
-  for await (const batch of parse(createReadStream(clkFile, { highWaterMark: 1 << 20 }), { format: 'clkhash', n })) records += batch.length
+  for await (const batch of parse(createReadStream(path, { highWaterMark: 1 << 20 }), { format: 'clkhash', n })) records += batch.length
   const cpu = process.cpuUsage(cpu0)
   return { records, wall: (performance.now() - t0) / 1000, cpu: (cpu.user + cpu.system) / 1e6 }
+}
+
+/** parseClks of the module at `moduleUrl`, in a fresh process. */
+function parseInChild(moduleUrl: string): ParseRun {
+  const script = fileURLToPath(import.meta.url)
+  const run = spawnSync(process.execPath, ['--import', 'tsx', script, '--parse-clks', moduleUrl, clkFile], { encoding: 'utf8', cwd: root })
+  if (run.status !== 0) throw new Error(`parse of ${clkFile} failed: ${run.stderr}`)
+  return JSON.parse(run.stdout) as ParseRun
 }
 
 function median(values: number[]): number {
@@ -111,17 +130,19 @@ function median(values: number[]): number {
 }
 
 const perSecond = (x: number) => Math.round(x).toLocaleString('en')
+const loadAverage = () => loadavg().map((x) => x.toFixed(2)).join(' / ')
 
 async function clkhashSection(): Promise<string> {
   await writeClkFile()
-  const load = loadavg().map((x) => x.toFixed(2)).join(' / ')
-  const baseline = await baselineParser()
-  const parsers: [string, Parse][] = [[`${BASELINE_COMMIT} (hand-written scanner)`, baseline ?? parseRecordStream], ['this tree (@streamparser/json)', parseRecordStream]]
+  const loadAtStart = loadAverage()
+  const baseline = baselineModule()
+  const current = pathToFileURL(join(root, 'ingest', 'index.ts')).href
+  const parsers: [string, string][] = [[`${BASELINE_COMMIT} (hand-written scanner)`, baseline ?? current], ['this tree (@streamparser/json)', current]]
   if (baseline === null) parsers.shift()
-  const runs = parsers.map(() => [] as { records: number; wall: number; cpu: number }[])
+  const runs = parsers.map(() => [] as ParseRun[])
   for (let round = 0; round < ROUNDS; round++) {
-    for (const [k, [, parse]] of parsers.entries()) {
-      const r = await parseClks(parse)
+    for (const [k, [, moduleUrl]] of parsers.entries()) {
+      const r = parseInChild(moduleUrl)
       if (r.records !== m) throw new Error(`parsed ${r.records} CLKs, expected ${m}`)
       runs[k].push(r)
     }
@@ -141,9 +162,9 @@ async function clkhashSection(): Promise<string> {
   return `## Parsing a clkhash file (${m.toLocaleString('en')} CLKs, n = ${n}, base64)
 
 Machine: ${cpus()[0].model}, ${cpus().length} cores, Node ${process.version}. Command: \`npm run bench -- load\`
-(parseRecordStream over the ${(statSync(clkFile).size / 1e6).toFixed(0)} MB file read in 1 MiB chunks, as \`dpdist load\` reads it;
-${ROUNDS} rounds alternating the parsers, medians shown; the baseline is \`git show ${BASELINE_COMMIT}:ingest/record-formats.ts\`
-run from a temporary copy). Load average at start (1/5/15 min): ${load}.
+(parseRecordStream over the ${(statSync(clkFile).size / 1e6).toFixed(0)} MB file read in 1 MiB chunks, as \`dpdist load\` reads it, one
+process per parse; ${ROUNDS} rounds alternating the parsers, medians shown; the baseline is \`git show ${BASELINE_COMMIT}:ingest/record-formats.ts\`
+run from a temporary copy). Load average at start (1/5/15 min): ${loadAtStart}.
 
 | parser | CLKs/s per CPU second | range over the rounds | CLKs/s wall clock |
 |---|---|---|---|
@@ -154,6 +175,7 @@ ${ratio}
 }
 
 try {
+  const loadAtStart = loadAverage()
   await writeFile()
   const created = await run(['dataset', 'create', 'bench', '--bits', String(n), '--budget', '10'])
   if (created.code !== 0) throw new Error(created.stderr)
@@ -165,6 +187,7 @@ try {
 
 Machine: ${cpus()[0].model}, ${cpus().length} cores, Node ${process.version}. Command: \`npm run bench -- load\`
 (\`dpdist --db DB load bench records.bin --format packed\`, a fresh database, the file ${(statSync(file).size / 1e6).toFixed(0)} MB).
+Load average at start (1/5/15 min): ${loadAtStart}.
 
 | records | wall time | records/s (start-up of an empty command subtracted) | peak RSS of the CLI | empty command's peak RSS |
 |---|---|---|---|---|
