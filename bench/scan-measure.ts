@@ -11,7 +11,7 @@ import { flipProbability } from '../privacy/randomized-response.js'
 import { randomBits } from '../sketch/bits.js'
 import { getMechanism } from '../sketch/mechanisms/index.js'
 import { allocateSketchMemory } from '../sketch/kernels/sketch-memory.js'
-import { type NativePath, nativeCountFilterModule } from '../sketch/kernels/native-count-filter.js'
+import { type NativeKernels, type NativePath, nativeCountFilterModule } from '../sketch/kernels/native-count-filter.js'
 import { ScanPool, scanInline } from '../scan/pool.js'
 import type { LoadedSketch } from '../core/sketch-registry.js'
 
@@ -72,31 +72,41 @@ async function alternate(fns: Array<() => unknown>, reps: number, warmups = 10):
   return times.map((xs) => xs.sort((x, y) => x - y)[xs.length >> 1])
 }
 
+/** Records per call of the kernels alone, as the scan engine's blocks. */
+const BLOCK = 8192
+
 /**
  * Worker threads that run the addon directly (no scan engine, no JavaScript per block beyond the
- * call): `stream` reads a range of the sketch without counting (the read ceiling), `filter` runs the
- * path's one-query kernel over it with cut 1, `batch64` and `batch16` its batch kernel with 32
- * queries over the sketch and over 16-byte records.
+ * call), for the all-threads figures: `stream` reads a range of the sketch without counting (the
+ * read ceiling), `filter` runs the path's one-query kernel over it with cut 1. The one-thread
+ * figures run the same loop (kernelLoop) on this thread, like the inline scans they are compared with.
  */
 const kernelWorkerSource = `
 const { parentPort, workerData: d } = require('node:worker_threads')
 const addon = require(d.addon)
-const k = addon.paths[d.path]
 const sketch = new Uint32Array(d.buffer, d.byteOffset, d.words)
-const small = new Uint32Array(d.small)
-const BLOCK = 8192
-const hits = new Int32Array(2 * BLOCK * 32), counts = new Uint32Array(32), cuts = new Uint32Array(32).fill(1)
-parentPort.on('message', ({ op, from, to }) => {
-  let x = 0
-  for (let b = from; b < to; b += BLOCK) {
-    const n = Math.min(BLOCK, to - b)
-    if (op === 'stream') x ^= addon.stream(sketch, b * d.w, n * d.w)
-    else if (op === 'filter') x ^= k.filter(sketch, b, n, d.w, d.query, 1, hits, 0)
-    else if (op === 'batch64') k.filterBatch(sketch, b, n, d.w, d.queries, 32, cuts, hits, 2 * BLOCK, counts)
-    else k.filterBatch(small, b, n, 4, d.smallQueries, 32, cuts, hits, 2 * BLOCK, counts)
+const loop = (${kernelLoop.toString()})(addon, addon.paths[d.path], sketch, d.w, d.query, ${BLOCK})
+parentPort.on('message', ({ op, from, to }) => parentPort.postMessage(loop(op, from, to)))`
+
+/** The kernels-alone loop over records [from, to) in blocks, here and in the workers (it must stay self-contained). */
+function kernelLoop(
+  addon: { stream: (d: Uint32Array, f: number, c: number) => number },
+  k: NativeKernels,
+  data: Uint32Array,
+  w: number,
+  query: Uint32Array,
+  block: number,
+) {
+  const hits = new Int32Array(2 * block)
+  return (op: string, from: number, to: number): number => {
+    let x = 0
+    for (let b = from; b < to; b += block) {
+      const n = Math.min(block, to - b)
+      x ^= op === 'stream' ? addon.stream(data, b * w, n * w) : k.filter(data, b, n, w, query, 1, hits, 0)
+    }
+    return x
   }
-  parentPort.postMessage(x)
-})`
+}
 
 export async function measurePath(m: number): Promise<ScanFigures> {
   const n = 1024
@@ -154,33 +164,42 @@ export async function measurePath(m: number): Promise<ScanFigures> {
     words: data.length,
     w: plan.wordsPerRecord,
     query: sketchQueries[0],
-    queries: Uint32Array.from(sketchQueries.flatMap((q) => Array.from(q))),
-    small: small.buffer,
-    smallQueries: Uint32Array.from({ length: 32 * 4 }, next),
   }
   const workers = native ? Array.from({ length: threads }, () => new Worker(kernelWorkerSource, { eval: true, workerData })) : []
-  /** `op` over the first `records` records, split over the first `count` workers. */
-  const onWorkers = (op: string, count: number, records = m) =>
-    Promise.all(
-      workers.slice(0, count).map(
-        (w, i) =>
-          new Promise<unknown>((resolve) => {
-            w.once('message', resolve)
-            w.postMessage({ op, from: Math.floor((i * records) / count), to: Math.floor(((i + 1) * records) / count) })
-          }),
-      ),
-    )
+  /** `op` over the first `records` records: on this thread (count 1), or split over `count` workers. */
+  const here = native && kernelLoop(native, native, data, plan.wordsPerRecord, sketchQueries[0], BLOCK)
+  const run = (op: string, count: number, records = m) =>
+    count === 1 && here
+      ? here(op, 0, records)
+      : Promise.all(
+          workers.slice(0, count).map(
+            (w, i) =>
+              new Promise<unknown>((resolve) => {
+                w.once('message', resolve)
+                w.postMessage({ op, from: Math.floor((i * records) / count), to: Math.floor(((i + 1) * records) / count) })
+              }),
+          ),
+        )
+  /** The path's batch kernel alone, 32 queries, on this thread: over the sketch, or over 16-byte records. */
+  const packed = Uint32Array.from(sketchQueries.flatMap((q) => Array.from(q)))
+  const smallQueries = Uint32Array.from({ length: 32 * 4 }, next)
+  const batchHits = new Int32Array(2 * BLOCK * 32)
+  const hitCounts = new Uint32Array(32)
+  const cutsOf1 = new Uint32Array(32).fill(1)
+  const batchAlone = (records: Uint32Array, w: number, qs: Uint32Array) => () => {
+    for (let b = 0; b < m; b += BLOCK) native!.filterBatch(records, b, Math.min(BLOCK, m - b), w, qs, 32, cutsOf1, batchHits, 2 * BLOCK, hitCounts)
+  }
   const gbPerSecond = (ms: number) => data.byteLength / 1e6 / ms
 
   const pool = new ScanPool(threads)
   // single queries inline and on the pool, each round also reading the sketch without counting on 1 and all threads
-  const streams = native ? [() => onWorkers('stream', 1), () => onWorkers('stream', threads)] : []
+  const streams = native ? [() => run('stream', 1), () => run('stream', threads)] : []
   const [single, pooled, stream1 = NaN, streamAll = NaN] = await alternate([() => scanInline(one(queries[0])), () => pool.scan(one(queries[0])), ...streams], 40)
   // the same on a sketch small enough for the last-level cache, where two threads have more to share than DRAM's bandwidth
   const cachedRecords = Math.min(m, CACHED_RECORDS)
   const cached = { ...sketch, recordCount: cachedRecords, data: data.subarray(0, cachedRecords * plan.wordsPerRecord) }
   const cachedOne = { sketch: cached, queries: [queries[0]], options, top: 100 }
-  const cachedStreams = native ? [() => onWorkers('stream', 1, cachedRecords), () => onWorkers('stream', threads, cachedRecords)] : []
+  const cachedStreams = native ? [() => run('stream', 1, cachedRecords), () => run('stream', threads, cachedRecords)] : []
   const [cachedSingle, cachedPooled, cachedStream1 = NaN, cachedStreamAll = NaN] = await alternate(
     [() => scanInline(cachedOne), () => pool.scan(cachedOne), ...cachedStreams],
     40,
@@ -191,8 +210,8 @@ export async function measurePath(m: number): Promise<ScanFigures> {
     2,
   )
   await pool.close()
-  const [kernel1, kernelAll] = native ? await alternate([() => onWorkers('filter', 1), () => onWorkers('filter', threads)], 21, 3) : [NaN, NaN]
-  const [batch64, batch16] = native ? await alternate([() => onWorkers('batch64', 1), () => onWorkers('batch16', 1)], 7, 2) : [NaN, NaN]
+  const [kernel1, kernelAll] = native ? await alternate([() => run('filter', 1), () => run('filter', threads)], 21, 3) : [NaN, NaN]
+  const [batch64, batch16] = native ? await alternate([batchAlone(data, plan.wordsPerRecord, packed), batchAlone(small, 4, smallQueries)], 7, 2) : [NaN, NaN]
   await Promise.all(workers.map((w) => w.terminate()))
 
   /** Queries per second with `concurrency` queries always waiting (a closed loop, as a busy server sees). */

@@ -120,7 +120,9 @@ function load(): Addon | null {
   const require = createRequire(import.meta.url)
   for (const candidate of CANDIDATES) {
     try {
-      return require(candidate) as Addon
+      const addon = require(candidate) as Partial<Addon>
+      // an addon built from older sources (before the paths) is not used: rebuild with npm run build
+      if (typeof addon.paths === 'object' && typeof addon.fastest === 'string') return addon as Addon
     } catch {
       // not at this place (or not loadable here): try the next, then fall back to WebAssembly
     }
