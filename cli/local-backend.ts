@@ -6,7 +6,6 @@
 import { existsSync } from 'node:fs'
 import type { z } from 'zod'
 import { openDatabase, type Db } from '../db/database.js'
-import type { Token } from '../db/tokens.js'
 import { EpsilonError, parseEpsilon } from '../privacy/epsilon.js'
 import { productionNoiseSource } from '../privacy/noise-source.js'
 import { BitParseError } from '../sketch/bits.js'
@@ -24,7 +23,7 @@ import { localOperator } from '../core/principal.js'
 import type { ParsedRecord } from '../ingest/index.js'
 import { RecordFormatError } from '../ingest/index.js'
 import type { SketchRequest } from '../core/sketches.js'
-import { createDatasetInput, datasetDetail, parseQueryBits, queryRequest, sketchRequest } from '../core/requests.js'
+import { createDatasetInput, createTokenInput, datasetDetail, parseQueryBits, queryRequest, sketchRequest, tokenView } from '../core/requests.js'
 import {
   BackendError,
   type Backend,
@@ -35,6 +34,7 @@ import {
   type DatasetDetail,
   type DatasetSummary,
   type EstimateBody,
+  type IdentityLedgers,
   type LoadResult,
   type QueryBody,
   type QueryResponse,
@@ -79,10 +79,6 @@ export function openLocalBackend(options: LocalOptions): LocalBackend {
   return new LocalBackend(db, config, services)
 }
 
-function tokenView(t: Token): TokenView {
-  return { id: t.id, role: t.role, datasets: t.datasets, label: t.label, createdAt: t.createdAt, revokedAt: t.revokedAt }
-}
-
 /** The body after the route's schema (defaults applied), or the route's 400 message. */
 function validate<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
   const parsed = schema.safeParse(body)
@@ -105,7 +101,6 @@ function translate(err: unknown): unknown {
 export class LocalBackend implements Backend {
   readonly mode = 'local' as const
   readonly where: string
-  #sketchesLoaded = false
 
   constructor(
     readonly db: Db,
@@ -199,17 +194,17 @@ export class LocalBackend implements Backend {
     return this.#run(async () => {
       const body = validate(queryBody, input)
       const d = this.#dataset(name)
-      if (!this.#sketchesLoaded) {
-        this.services.sketches.loadAll()
-        this.#sketchesLoaded = true
-      }
       const { query, ...options } = body
       return this.services.queries.query(localOperator, d, queryRequest(options, parseQueryBits(query, body.encoding, d.bits), this.config.maxEpsilonMicro))
     })
   }
 
   budget(name: string): Promise<BudgetView> {
-    return this.#run(() => this.services.budget.view(this.#dataset(name)))
+    return this.#run(() => this.services.budget.view(localOperator, this.#dataset(name)))
+  }
+
+  ledgers(name: string, deletedOnly: boolean): Promise<IdentityLedgers> {
+    return this.#run(() => ({ datasets: this.services.budget.ledgers(localOperator, name, deletedOnly) }))
   }
 
   setBudget(name: string, epsilonBudget: string): Promise<BudgetView> {
@@ -219,7 +214,7 @@ export class LocalBackend implements Backend {
   createToken(input: CreateTokenBody): Promise<CreatedToken> {
     return this.#run(() => {
       const body = validate(createTokenBody, input)
-      const { token, secret } = this.services.tokens.create(localOperator, body.role, body.datasets ?? null, body.label ?? null)
+      const { token, secret } = this.services.tokens.create(localOperator, createTokenInput(body))
       return { ...tokenView(token), token: secret }
     })
   }

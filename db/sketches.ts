@@ -105,8 +105,13 @@ export class SketchRepository {
       .map(toSketch)
   }
 
-  listReady(): SketchRecord[] {
-    return this.#db.prepare<[], SketchRow>("SELECT * FROM sketches WHERE status = 'ready' ORDER BY created_at").all().map(toSketch)
+  /** Ready sketches, of one dataset or of all. */
+  listReady(datasetId?: number): SketchRecord[] {
+    const rows =
+      datasetId === undefined
+        ? this.#db.prepare<[], SketchRow>("SELECT * FROM sketches WHERE status = 'ready' ORDER BY created_at").all()
+        : this.#db.prepare<[number], SketchRow>("SELECT * FROM sketches WHERE dataset_id = ? AND status = 'ready' ORDER BY created_at").all(datasetId)
+    return rows.map(toSketch)
   }
 
   setBuilding(id: string): void {
@@ -126,7 +131,9 @@ export class SketchRepository {
 
   /**
    * Stores the whole noisy sketch and marks it ready in one transaction: a reader (or a crash)
-   * sees either no sketch data or all of it. `afterReady` runs inside the same transaction.
+   * sees either no sketch data or all of it. The dataset's generation moves on in the same
+   * transaction (other processes' sketch registries see the new sketch). `afterReady` runs inside
+   * the same transaction.
    */
   storeReady(id: string, chunks: Iterable<SketchChunk>, calibration: object, afterReady?: () => void): void {
     const insert = this.#db.prepare('INSERT INTO sketch_chunks (sketch_id, chunk, first_ordinal, count, data) VALUES (?, ?, ?, ?, ?)')
@@ -140,6 +147,7 @@ export class SketchRepository {
       this.#db
         .prepare("UPDATE sketches SET status = 'ready', progress = ?, calibration = ?, ready_at = ? WHERE id = ?")
         .run(records, JSON.stringify(calibration), new Date().toISOString(), id)
+      this.#db.prepare('UPDATE datasets SET generation = generation + 1 WHERE id = (SELECT dataset_id FROM sketches WHERE id = ?)').run(id)
       afterReady?.()
     }).immediate()
   }
