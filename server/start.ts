@@ -19,7 +19,7 @@ import { createServices, type Services } from '../core/index.js'
 const EVICT_MS = 2000
 
 /** Where a generated admin token is written when stdout is not a terminal: beside the database. */
-export function adminTokenPath(dbPath: string): string {
+function adminTokenPath(dbPath: string): string {
   return `${dbPath}.admin-token`
 }
 
