@@ -105,13 +105,12 @@ export class SketchRepository {
       .map(toSketch)
   }
 
-  /** Ready sketches, of one dataset or of all. */
-  listReady(datasetId?: number): SketchRecord[] {
-    const rows =
-      datasetId === undefined
-        ? this.#db.prepare<[], SketchRow>("SELECT * FROM sketches WHERE status = 'ready' ORDER BY created_at").all()
-        : this.#db.prepare<[number], SketchRow>("SELECT * FROM sketches WHERE dataset_id = ? AND status = 'ready' ORDER BY created_at").all(datasetId)
-    return rows.map(toSketch)
+  /** The ready sketches of a dataset. */
+  listReady(datasetId: number): SketchRecord[] {
+    return this.#db
+      .prepare<[number], SketchRow>("SELECT * FROM sketches WHERE dataset_id = ? AND status = 'ready' ORDER BY created_at")
+      .all(datasetId)
+      .map(toSketch)
   }
 
   setBuilding(id: string): void {

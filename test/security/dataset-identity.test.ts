@@ -11,7 +11,7 @@ import t, { type Test } from 'tap'
 import { randomBytes } from 'node:crypto'
 import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { dpdistJson, ensureBuilt, flipFirst, tempDir, toBinary } from '../cli/cli-harness.js'
+import { dpdist, dpdistJson, ensureBuilt, flipFirst, tempDir, toBinary } from '../cli/cli-harness.js'
 import { api, must, startServer, type ServerProcess, type SketchView } from '../support/server-process.js'
 
 ensureBuilt()
@@ -133,6 +133,10 @@ t.test('sketch queries and builds follow the store, whichever process wrote it',
   t.match(viaServer.datasets[0], { dataset: 'gamma', deleted: true, spent: 4 })
   t.ok(viaServer.datasets[0].deletedAt, 'with the time of its deletion')
   t.same(viaServer.datasets[0].ledger.map((e) => [e.kind, e.details.sketchId]), [['sketch', built.id]], 'its own build')
+  const human = await dpdist(['--db', dbPath, 'budget', 'gamma', '--deleted'])
+  t.equal(human.code, 0, human.stderr)
+  t.match(human.stdout, /^dataset:\s+gamma \(deleted\)$/m, 'dpdist budget --deleted names the deleted dataset')
+  t.match(human.stdout, new RegExp(`\\bsketch\\s+4\\s+tok_env_admin\\s+sketchId=${built.id}\\b`), 'and lists its ledger')
 
   // memory held for the deleted dataset is released (the server checks its caches periodically)
   const live = 2

@@ -79,4 +79,10 @@ t.test('50 concurrent charges across 5 tokens and 2 server processes against quo
     tokens.map((x) => [x.id, QUOTA_MICRO, 0]).sort(),
     'the admin budget view shows each principal at its quota',
   )
+  const listed = await dpdist(['--db', dbPath, 'token', 'list'])
+  t.equal(listed.code, 0, listed.stderr)
+  t.equal(listed.stdout.split('\n').filter((l) => l.includes('shared (ε quota 0.3, 0.3 spent)')).length, TOKENS, 'dpdist token list shows each quota used up')
+  const budget = await dpdist(['--db', dbPath, 'budget', 'shared'])
+  t.equal(budget.code, 0, budget.stderr)
+  for (const tok of tokens) t.match(budget.stdout, new RegExp(`^${tok.id}\\s+analyst-\\d\\s+0\\.3\\s+0\\.3\\s+0$`, 'm'), `dpdist budget shows ${tok.id} at its quota`)
 })
