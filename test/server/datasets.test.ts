@@ -23,6 +23,11 @@ t.test('health is public and says only ok; an admin token also sees what is load
   t.equal(admin.status, 'ok')
   t.equal(admin.sketchesLoaded, h.services.sketches.registry.stats().sketches, 'an admin token: the sketches in memory')
   t.type(admin.uptimeSeconds, 'number')
+  h.db.close()
+  const down = await h.request({ method: 'GET', url: '/health', token: null })
+  t.equal(down.statusCode, 503, 'not ok when the database cannot be read')
+  t.equal(down.json().type, '/problems/service-unavailable')
+  t.notMatch(down.body, /connection|sqlite/i, 'without the internal reason')
 })
 
 t.test('authentication and roles', async (t) => {
