@@ -1,6 +1,7 @@
 # dpdist: multi-stage build. Build tools (python3, make, g++ for better-sqlite3 and the native count
-# filter) only in the build stage.
-FROM node:20-bookworm-slim AS build
+# filter) only in the build stage. Node 24, the active LTS; dpdist supports Node 20.19+, 22 and 24,
+# and CI runs Node 20 (README: supported Node versions).
+FROM node:24-bookworm-slim AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
@@ -22,7 +23,7 @@ COPY db ./db
 COPY ui ./ui
 RUN npm run build && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=8080 \
@@ -32,7 +33,9 @@ COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/build/Release/count_filter.node ./build/Release/count_filter.node
-RUN mkdir -p /data && chown node:node /data
+# /data holds the database and, when no DPDIST_ADMIN_TOKEN is set, the generated admin token
+# (/data/dpdist.db.admin-token, mode 0600) instead of printing it into the container's log
+RUN mkdir -p /data && chown node:node /data && chmod 700 /data
 USER node
 VOLUME ["/data"]
 EXPOSE 8080

@@ -8,7 +8,7 @@
  * backend they have.
  */
 import type { z } from 'zod'
-import type { budgetView } from '../core/schemas/budget.js'
+import type { budgetView, identityLedgers } from '../core/schemas/budget.js'
 import type { createDatasetBody, datasetDetail, datasetSummary } from '../core/schemas/datasets.js'
 import type { queryBody, queryResponse } from '../core/schemas/queries.js'
 import type { loadResult } from '../core/schemas/records.js'
@@ -28,6 +28,7 @@ export type SketchView = z.output<typeof sketchView>
 export type QueryBody = z.input<typeof queryBody>
 export type QueryResponse = z.output<typeof queryResponse>
 export type BudgetView = z.output<typeof budgetView>
+export type IdentityLedgers = z.output<typeof identityLedgers>
 export type CreateTokenBody = z.input<typeof createTokenBody>
 export type TokenView = z.output<typeof tokenView>
 export type CreatedToken = z.output<typeof createdToken>
@@ -64,6 +65,8 @@ export interface Backend {
   query(name: string, body: QueryBody): Promise<QueryResponse>
   budget(name: string): Promise<BudgetView>
   setBudget(name: string, epsilonBudget: string): Promise<BudgetView>
+  /** The ledgers of every dataset that bore the name (admin); deletedOnly: of deleted ones only. */
+  ledgers(name: string, deletedOnly: boolean): Promise<IdentityLedgers>
 
   createToken(body: CreateTokenBody): Promise<CreatedToken>
   listTokens(): Promise<TokenView[]>

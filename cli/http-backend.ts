@@ -22,6 +22,7 @@ import {
   type DatasetDetail,
   type DatasetSummary,
   type EstimateBody,
+  type IdentityLedgers,
   type LoadResult,
   type QueryBody,
   type QueryResponse,
@@ -226,6 +227,10 @@ export class HttpBackend implements Backend {
 
   setBudget(name: string, epsilonBudget: string): Promise<BudgetView> {
     return this.#request('PUT', `/v1/datasets/${seg(name)}/budget`, { json: { epsilonBudget } })
+  }
+
+  ledgers(name: string, deletedOnly: boolean): Promise<IdentityLedgers> {
+    return this.#request('GET', `/v1/ledger?dataset=${seg(name)}&deleted=${deletedOnly}`)
   }
 
   createToken(body: CreateTokenBody): Promise<CreatedToken> {

@@ -6,7 +6,6 @@
 import { existsSync } from 'node:fs'
 import type { z } from 'zod'
 import { openDatabase, type Db } from '../db/database.js'
-import type { Token } from '../db/tokens.js'
 import { EpsilonError, parseEpsilon } from '../privacy/epsilon.js'
 import { productionNoiseSource } from '../privacy/noise-source.js'
 import { BitParseError } from '../sketch/bits.js'
@@ -25,7 +24,7 @@ import type { ParsedRecord } from '../ingest/index.js'
 import { RecordFormatError } from '../ingest/index.js'
 import type { SketchRequest } from '../core/sketches.js'
 import type { LinkageOptions, LinkageResultPair, LinkageRunView } from '../core/linkage.js'
-import { createDatasetInput, datasetDetail, parseQueryBits, queryRequest, sketchRequest } from '../core/requests.js'
+import { createDatasetInput, createTokenInput, datasetDetail, parseQueryBits, queryRequest, sketchRequest, tokenView } from '../core/requests.js'
 import {
   BackendError,
   type Backend,
@@ -36,6 +35,7 @@ import {
   type DatasetDetail,
   type DatasetSummary,
   type EstimateBody,
+  type IdentityLedgers,
   type LoadResult,
   type QueryBody,
   type QueryResponse,
@@ -80,10 +80,6 @@ export function openLocalBackend(options: LocalOptions): LocalBackend {
   return new LocalBackend(db, config, services)
 }
 
-function tokenView(t: Token): TokenView {
-  return { id: t.id, role: t.role, datasets: t.datasets, label: t.label, createdAt: t.createdAt, revokedAt: t.revokedAt }
-}
-
 /** The body after the route's schema (defaults applied), or the route's 400 message. */
 function validate<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
   const parsed = schema.safeParse(body)
@@ -106,8 +102,8 @@ function translate(err: unknown): unknown {
 
 export class LocalBackend implements Backend {
   readonly mode = 'local' as const
-  readonly where: string
   #sketchesLoaded = false
+  readonly where: string
 
   constructor(
     readonly db: Db,
@@ -235,7 +231,11 @@ export class LocalBackend implements Backend {
   }
 
   budget(name: string): Promise<BudgetView> {
-    return this.#run(() => this.services.budget.view(this.#dataset(name)))
+    return this.#run(() => this.services.budget.view(localOperator, this.#dataset(name)))
+  }
+
+  ledgers(name: string, deletedOnly: boolean): Promise<IdentityLedgers> {
+    return this.#run(() => ({ datasets: this.services.budget.ledgers(localOperator, name, deletedOnly) }))
   }
 
   setBudget(name: string, epsilonBudget: string): Promise<BudgetView> {
@@ -245,7 +245,7 @@ export class LocalBackend implements Backend {
   createToken(input: CreateTokenBody): Promise<CreatedToken> {
     return this.#run(() => {
       const body = validate(createTokenBody, input)
-      const { token, secret } = this.services.tokens.create(localOperator, body.role, body.datasets ?? null, body.label ?? null)
+      const { token, secret } = this.services.tokens.create(localOperator, createTokenInput(body))
       return { ...tokenView(token), token: secret }
     })
   }

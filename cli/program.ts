@@ -15,7 +15,7 @@ import type { Encoding } from '../sketch/bits.js'
 import type { LoadFormat } from '../ingest/index.js'
 import type { Backend } from './backend.js'
 import type { CommandContext, Io } from './context.js'
-import { createDataset, budget, deleteDataset, listDatasets, showDataset } from './commands/datasets.js'
+import { createDataset, budget, deleteDataset, deletedBudgets, listDatasets, showDataset } from './commands/datasets.js'
 import { demo } from './commands/demo.js'
 import { link } from './commands/link.js'
 import { load } from './commands/load.js'
@@ -234,9 +234,13 @@ export function buildProgram(io: Io): Command {
   // --- budget
   program
     .command('budget <name>')
-    .description('ε budget, spend and ledger of a dataset')
+    .description('ε budget, spend (per principal for an admin) and ledger of a dataset')
     .addOption(new Option('--set <epsilon>', 'set the total ε budget (admin)').argParser((v) => epsilon('--set', v)))
-    .action((name: string, o: { set?: string }, ...rest) => withBackend(false, (ctx) => budget(ctx, name, o.set))(last(rest)))
+    .option('--deleted', 'the ledgers of deleted datasets that had this name (admin): their audit trail')
+    .action((name: string, o: { set?: string; deleted?: boolean }, ...rest) => {
+      if (o.deleted && o.set !== undefined) throw new UsageError('--set applies to the live dataset, not with --deleted')
+      return withBackend(false, (ctx) => (o.deleted ? deletedBudgets(ctx, name) : budget(ctx, name, o.set)))(last(rest))
+    })
 
   // --- token
   const token = program.command('token').description('API tokens (admin)')
@@ -245,6 +249,7 @@ export function buildProgram(io: Io): Command {
     .description('create a token; the secret is printed once')
     .addOption(new Option('--role <role>', 'admin | analyst').argParser((v) => oneOf('--role', v, ['admin', 'analyst'] as const)).makeOptionMandatory())
     .addOption(new Option('--datasets <list>', 'datasets an analyst may use, comma-separated (default all)').argParser((v) => list('--datasets', v, (s) => s)))
+    .addOption(new Option('--quota <epsilon>', 'most ε the analyst may be charged on each of --datasets').argParser((v) => epsilon('--quota', v)))
     .option('--label <label>', 'a note shown in token list')
     .action((o, ...rest) => withBackend(true, (ctx) => createToken(ctx, o))(last(rest)))
   token

@@ -1,5 +1,6 @@
 /** Dataset lifecycle and all-or-nothing record loading. */
 import type { Dataset, MetricName } from '../db/datasets.js'
+import type { WalScrubber } from '../db/wal-scrub.js'
 import { parseBits } from '../sketch/bits.js'
 import { conflict, invalid, notFound } from './errors.js'
 import type { ServiceContext } from './context.js'
@@ -54,16 +55,18 @@ export function showableId(id: string, n: number): boolean {
   return true
 }
 
+/**
+ * Caches of other services need no word of a deletion: they check the dataset's generation in the
+ * store before every use (a deletion may come from another process). Deleting, and discarding an
+ * upload, empty the write-ahead log of the removed bits (`wal`).
+ */
 export class DatasetService {
   readonly #ctx: ServiceContext
-  readonly #onDelete: ((dataset: Dataset) => void)[] = []
+  readonly #wal: WalScrubber
 
-  constructor(ctx: ServiceContext) {
+  constructor(ctx: ServiceContext, wal: WalScrubber) {
     this.#ctx = ctx
-  }
-
-  onDelete(listener: (dataset: Dataset) => void): void {
-    this.#onDelete.push(listener)
+    this.#wal = wal
   }
 
   create(principal: Principal, input: CreateDatasetInput): Dataset {
@@ -76,13 +79,13 @@ export class DatasetService {
   }
 
   list(principal: Principal): Dataset[] {
-    return this.#ctx.datasets.list().filter((d) => canAccess(principal, d.name))
+    return this.#ctx.datasets.list().filter((d) => canAccess(principal, d))
   }
 
   /** The dataset, or 404 (also when the token may not see it: existence is not revealed). */
   get(principal: Principal, name: string): Dataset {
     const d = this.#ctx.datasets.findByName(name)
-    if (!d || !canAccess(principal, name)) throw notFound(`no dataset named "${name}"`)
+    if (!d || !canAccess(principal, d)) throw notFound(`no dataset named "${name}"`)
     return d
   }
 
@@ -96,7 +99,7 @@ export class DatasetService {
     requireAdmin(principal)
     if (this.#ctx.datasets.hasUpload(d.id)) throw conflict(`dataset "${name}" has an upload in progress`)
     this.#ctx.datasets.delete(d.id)
-    for (const listener of this.#onDelete) listener(d)
+    this.#wal.scrub()
     this.#ctx.log.info({ dataset: name }, 'dataset deleted')
   }
 
@@ -141,6 +144,7 @@ export class DatasetService {
       }
     } catch (err) {
       this.#ctx.datasets.discardPending(dataset.id, first)
+      this.#wal.scrub()
       throw err
     }
     this.#ctx.log.info({ dataset: name, loaded: next - first }, 'records loaded')

@@ -2,6 +2,7 @@
  * Builds the application core shared by the HTTP server, the local CLI and the benchmarks. Wiring
  * is explicit: every service gets what it uses at construction, and nothing is swapped later.
  */
+import { WalScrubber } from '../db/wal-scrub.js'
 import { inlineScanner, ScanPool } from '../scan/pool.js'
 import { BudgetService } from './budget.js'
 import type { ServiceContext } from './context.js'
@@ -25,7 +26,13 @@ export interface Services {
    * (their ε stays spent).
    */
   stopAccepting(): Promise<void>
-  /** Stops builds and the scan workers. */
+  /**
+   * Frees memory held for datasets that are gone or changed (cached raw bits, sketches). Caches
+   * never answer from such entries anyway (they check the store first); this only releases them,
+   * e.g. after another process deleted a dataset. The server calls it periodically.
+   */
+  evictStale(): void
+  /** Stops builds and the scan workers, and empties the write-ahead log one last time if needed. */
   close(): Promise<void>
 }
 
@@ -36,25 +43,28 @@ export interface ServiceOptions {
 
 export function createServices(ctx: ServiceContext, options: ServiceOptions = {}): Services {
   const scanner = ctx.config.workers > 0 ? new ScanPool(ctx.config.workers, ctx.config.scanQueue) : inlineScanner
-  const datasets = new DatasetService(ctx)
+  const wal = new WalScrubber(ctx.db, ctx.log)
+  const datasets = new DatasetService(ctx, wal)
   const tokens = new TokenService(ctx)
   const budget = new BudgetService(ctx)
-  const sketches = new SketchService(ctx, budget)
+  const sketches = new SketchService(ctx, budget, wal)
   const queries = new QueryService(ctx, budget, sketches, scanner, options.onScan)
   const linkage = new LinkageService(ctx, ctx.linkage, sketches, queries)
-  datasets.onDelete((d) => {
-    sketches.registry.unloadDataset(d.id)
-    queries.forgetDataset(d.id)
-  })
   const stopAccepting = async () => {
     const runs = linkage.close()
     scanner.stopAccepting()
     await Promise.all([runs, sketches.close()])
   }
+  const evictStale = () => {
+    const live = ctx.datasets.generations()
+    queries.retain(live)
+    sketches.registry.retain(live)
+  }
   const close = async () => {
     await linkage.close()
     await sketches.close()
     await scanner.close()
+    wal.close()
   }
-  return { ctx, datasets, tokens, budget, sketches, queries, linkage, stopAccepting, close }
+  return { ctx, datasets, tokens, budget, sketches, queries, linkage, stopAccepting, evictStale, close }
 }

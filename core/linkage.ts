@@ -124,7 +124,7 @@ export class LinkageService {
 
   /** Stores the run and its queries (all or nothing), then queues it. */
   async create(principal: Principal, dataset: Dataset, batches: AsyncIterable<ParsedRecord[]>, o: LinkageOptions): Promise<LinkageRunView> {
-    if (!canAccess(principal, dataset.name)) throw notFound(`no dataset named "${dataset.name}"`)
+    if (!canAccess(principal, dataset)) throw notFound(`no dataset named "${dataset.name}"`)
     if (!(o.threshold >= 0 && o.threshold <= 1)) throw invalid('threshold must be in [0, 1]')
     const sketch = this.#sketches.forQuery(dataset, 'hamming', o.sketch)
     requirePopcounts(sketch)
@@ -163,7 +163,7 @@ export class LinkageService {
   }
 
   list(principal: Principal, dataset: Dataset): LinkageRunView[] {
-    if (!canAccess(principal, dataset.name)) throw notFound(`no dataset named "${dataset.name}"`)
+    if (!canAccess(principal, dataset)) throw notFound(`no dataset named "${dataset.name}"`)
     return this.#repo.list(dataset.id).map((r) => this.view(dataset, r))
   }
 
@@ -184,6 +184,7 @@ export class LinkageService {
     const flush = function* (this: LinkageService): Generator<LinkageResultPair> {
       const qids = this.#repo.queryIds(id, page.map((p) => p.queryOrdinal))
       const rids = this.#ctx.datasets.idsOf(dataset.id, page.map((p) => p.recordOrdinal))
+      if (rids === null) throw conflict(`dataset "${dataset.name}" was deleted while its run's result was read`)
       for (let i = 0; i < page.length; i++) {
         const p = page[i]
         yield { queryIndex: p.queryOrdinal, queryId: qids[i], recordIndex: p.recordOrdinal, recordId: rids[i], score: p.score, low: p.low, high: p.high, matched: p.matched }
@@ -245,7 +246,7 @@ export class LinkageService {
   }
 
   #find(principal: Principal, dataset: Dataset, id: string): LinkageRunRecord {
-    if (!canAccess(principal, dataset.name)) throw notFound(`no dataset named "${dataset.name}"`)
+    if (!canAccess(principal, dataset)) throw notFound(`no dataset named "${dataset.name}"`)
     const run = this.#repo.get(id)
     if (!run || run.datasetId !== dataset.id) throw notFound(`no linkage run "${id}" in dataset "${dataset.name}"`)
     return run

@@ -4,6 +4,11 @@
  * - `geometric`: exact distances from raw bits (retainRaw datasets) plus independent discrete
  *   Laplace noise per record (L1 sensitivity unitBits), charged per query; the debit is written
  *   before the exact distances are computed or any noise is drawn.
+ *
+ * The raw bits of a retained dataset are cached in memory after its first geometric query, keyed
+ * by the dataset's id (never reused) and tagged with its generation: the cache is used only while
+ * the store still has that generation (another process may have deleted or changed the dataset),
+ * and an answer is released only if the dataset still exists once it is computed.
  */
 import type { Dataset } from '../db/datasets.js'
 import { epsilonFromMicro } from '../privacy/epsilon.js'
@@ -65,6 +70,7 @@ export function selectTop(estimates: ArrayLike<number>, top: number, maxDistance
 }
 
 interface RawCache {
+  generation: number
   count: number
   data: Uint32Array
 }
@@ -90,12 +96,29 @@ export class QueryService {
     return this.#scanner.queueDepth()
   }
 
-  forgetDataset(datasetId: number): void {
-    this.#raw.delete(datasetId)
+  /** Drops cached raw bits of datasets that are gone or changed (`live`: dataset id → generation). */
+  retain(live: ReadonlyMap<number, number>): void {
+    for (const [id, c] of this.#raw) if (live.get(id) !== c.generation) this.#raw.delete(id)
+  }
+
+  /** The dataset as the store has it now: 409 when it was deleted while a query ran. */
+  #stillThere(dataset: Dataset): Dataset {
+    const fresh = this.#ctx.datasets.findById(dataset.id)
+    if (!fresh) {
+      this.#raw.delete(dataset.id)
+      throw conflict(`dataset "${dataset.name}" was deleted while the query ran`)
+    }
+    return fresh
+  }
+
+  #idsOf(dataset: Dataset, ordinals: ArrayLike<number>): string[] {
+    const ids = this.#ctx.datasets.idsOf(dataset.id, ordinals)
+    if (ids === null) throw conflict(`dataset "${dataset.name}" was deleted while the query ran`)
+    return ids
   }
 
   async query(principal: Principal, dataset: Dataset, req: QueryRequest): Promise<QueryResponse> {
-    if (!canAccess(principal, dataset.name)) throw notFound(`no dataset named "${dataset.name}"`)
+    if (!canAccess(principal, dataset)) throw notFound(`no dataset named "${dataset.name}"`)
     if (!dataset.metrics.includes(req.metric)) {
       throw invalid(`dataset "${dataset.name}" does not allow metric "${req.metric}"`)
     }
@@ -106,7 +129,7 @@ export class QueryService {
 
   /** Many query strings sharing the same options. Geometric batches are charged once, in total, up front. */
   async batch(principal: Principal, dataset: Dataset, reqs: QueryRequest[]): Promise<BatchResponse> {
-    if (!canAccess(principal, dataset.name)) throw notFound(`no dataset named "${dataset.name}"`)
+    if (!canAccess(principal, dataset)) throw notFound(`no dataset named "${dataset.name}"`)
     if (reqs.length === 0) return { epsilonCharged: 0, answers: [] }
     if (!dataset.metrics.includes(reqs[0].metric)) {
       throw invalid(`dataset "${dataset.name}" does not allow metric "${reqs[0].metric}"`)
@@ -125,7 +148,7 @@ export class QueryService {
     const t0 = performance.now()
     const answers = first.similarity === undefined ? await this.#distances(dataset, sketch, reqs) : await this.#similarities(dataset, sketch, reqs, first.similarity)
     this.#onScan?.(sketch.recordCount * reqs.length, (performance.now() - t0) / 1000)
-    const fresh = this.#ctx.datasets.findById(dataset.id) ?? dataset
+    const fresh = this.#stillThere(dataset)
     const notes = ['answers are post-processing of a sketch released once: queries on it charge no ε']
     if (!sketch.plan.reliable) notes.push('this sketch was built below the ε where its error bound holds: estimates are unreliable')
     if (first.similarity !== undefined) {
@@ -167,7 +190,7 @@ export class QueryService {
       maxDistance: first.maxDistance,
     })
     return hits.map((h) => {
-      const ids = this.#ctx.datasets.idsOf(dataset.id, h.ordinals)
+      const ids = this.#idsOf(dataset, h.ordinals)
       return Array.from(h.ordinals, (_ordinal, i) => ({
         id: ids[i],
         estimate: h.estimate[i],
@@ -189,7 +212,7 @@ export class QueryService {
       simultaneous: first.simultaneous,
     })
     return lists.map((hits) => {
-      const ids = this.#ctx.datasets.idsOf(dataset.id, hits.map((h) => h.ordinal))
+      const ids = this.#idsOf(dataset, hits.map((h) => h.ordinal))
       return hits.map((h, i) => ({
         id: ids[i],
         estimate: h.estimate,
@@ -234,11 +257,12 @@ export class QueryService {
       details: { mechanism: 'geometric', metric: first.metric, queries: reqs.length, epsilonPerQuery: epsilonFromMicro(perQuery), records: count, ...(first.metric === 'edit' ? { k } : {}) },
     })
     const raw = this.#rawWords(dataset, count)
-    const fresh = this.#ctx.datasets.findById(dataset.id) ?? dataset
     // Exact distances in the worker pool (the event loop stays free); noise here, after the debit.
     const exacts = await Promise.all(
       reqs.map((req) => this.#scanner.exact({ metric: req.metric, data: raw.data, n: dataset.bits, k, query: toWords(req.query, dataset.bits), from: 0, to: count })),
     )
+    // from here on nothing awaits: the answer is released only if the dataset still exists now
+    const fresh = this.#stillThere(dataset)
     const answers = reqs.map((req, r) => {
       const exact = exacts[r]
       const released = geometricRelease(
@@ -252,7 +276,7 @@ export class QueryService {
       )
       const values = Float64Array.from(released, (r) => r.estimate)
       const chosen = selectTop(values, req.top, req.maxDistance)
-      const ids = this.#ctx.datasets.idsOf(dataset.id, chosen)
+      const ids = this.#idsOf(dataset, chosen)
       const status: EstimateStatus = 'ok'
       return {
         dataset: dataset.name,
@@ -277,17 +301,26 @@ export class QueryService {
     return { chargedMicro: total, answers }
   }
 
+  /** The first `count` records' raw bits, from the cache when the store still has its generation. */
   #rawWords(dataset: Dataset, count: number): RawCache {
+    const generation = this.#ctx.datasets.generationOf(dataset.id)
     const cached = this.#raw.get(dataset.id)
-    if (cached && cached.count === count) return cached
+    if (cached && cached.generation === generation && cached.count === count) return cached
+    this.#raw.delete(dataset.id)
+    const gone = () => conflict(`dataset "${dataset.name}" no longer stores raw bits`)
+    if (generation === undefined) throw gone()
     const wpr = wordsFor(dataset.bits)
     // shared, so the scan workers read it without a copy
     const data = new Uint32Array(new SharedArrayBuffer(count * wpr * 4))
+    let read = 0
     for (const r of this.#ctx.datasets.rawRecords(dataset.id, 0, count)) {
-      if (r.bits === null) throw conflict(`dataset "${dataset.name}" no longer stores raw bits`)
+      if (r.bits === null || r.ordinal !== read) throw gone()
       bytesToWords(r.bits, dataset.bits, data, r.ordinal * wpr)
+      read++
     }
-    const entry = { count, data }
+    // fewer rows: the dataset was deleted while they were read
+    if (read !== count) throw gone()
+    const entry = { generation, count, data }
     this.#raw.set(dataset.id, entry)
     return entry
   }

@@ -6,16 +6,19 @@
  */
 import type { z } from 'zod'
 import type { Dataset } from '../db/datasets.js'
+import type { Token } from '../db/tokens.js'
 import { epsilonFromMicro, parseEpsilon } from '../privacy/epsilon.js'
 import { BitParseError, parseBits, type Encoding } from '../sketch/bits.js'
 import { invalid } from './errors.js'
 import type { createDatasetBody } from './schemas/datasets.js'
 import type { queryBody } from './schemas/queries.js'
 import type { sketchBody } from './schemas/sketches.js'
+import type { createTokenBody, tokenView as tokenViewSchema } from './schemas/tokens.js'
 import { type CreateDatasetInput, summarize } from './datasets.js'
 import type { Services } from './index.js'
 import type { QueryRequest } from './queries.js'
 import type { SketchRequest } from './sketches.js'
+import type { CreateTokenInput } from './tokens.js'
 
 export type QueryOptionsBody = Omit<z.output<typeof queryBody>, 'query'>
 
@@ -65,6 +68,40 @@ export function queryRequest(o: QueryOptionsBody, query: Uint8Array, capMicro: n
     simultaneous: o.simultaneous,
     similarity: o.similarity,
     minSimilarity: o.minSimilarity,
+  }
+}
+
+/** POST /v1/tokens and `dpdist token create`: datasets by name, with quotas parsed to micro-ε. */
+export function createTokenInput(b: z.output<typeof createTokenBody>): CreateTokenInput {
+  return {
+    role: b.role,
+    datasets:
+      b.datasets?.map((d) =>
+        typeof d === 'string' ? { name: d, quotaMicro: null } : { name: d.name, quotaMicro: d.epsilonQuota === undefined ? null : parseEpsilon(d.epsilonQuota) },
+      ) ?? null,
+    label: b.label ?? null,
+  }
+}
+
+/** A token as the API shows it (never its secret or hash). */
+export function tokenView(t: Token): z.output<typeof tokenViewSchema> {
+  return {
+    id: t.id,
+    role: t.role,
+    datasets: t.scopes === null ? null : t.scopes.filter((s) => !s.deleted).map((s) => s.dataset),
+    scopes:
+      t.scopes === null
+        ? null
+        : t.scopes.map((s) => ({
+            dataset: s.dataset,
+            deleted: s.deleted,
+            epsilonQuota: s.quotaMicro === null ? null : epsilonFromMicro(s.quotaMicro),
+            spent: epsilonFromMicro(s.spentMicro),
+            remaining: s.quotaMicro === null ? null : epsilonFromMicro(s.quotaMicro - s.spentMicro),
+          })),
+    label: t.label,
+    createdAt: t.createdAt,
+    revokedAt: t.revokedAt,
   }
 }
 

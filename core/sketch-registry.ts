@@ -3,6 +3,11 @@
  * (sketch/kernels/sketch-memory.ts: a shared WebAssembly.Memory whose SharedArrayBuffer scan workers read
  * without copies, docs/architecture.md#sketch-memory, and the scan kernels read in place). Record r's words are at
  * [r·wordsPerRecord, (r+1)·wordsPerRecord).
+ *
+ * The store is the truth: another process on the same database file may build sketches or delete
+ * the dataset. So a dataset's sketches are used only after `sync` with the dataset's current
+ * generation (which every sketch that becomes ready moves on), and `retain` drops the sketches of
+ * datasets that are gone.
  */
 import type { SketchRecord, SketchRepository } from '../db/sketches.js'
 import type { Calibration, Metric, Plan } from '../sketch/mechanisms/mechanism.js'
@@ -23,6 +28,27 @@ export interface LoadedSketch extends ScanTarget {
 
 export class SketchRegistry {
   readonly #byId = new Map<string, LoadedSketch>()
+  /** Dataset id → the generation at which its ready sketches were last read from the store. */
+  readonly #synced = new Map<number, number>()
+
+  /**
+   * Makes the registry hold exactly the ready sketches the store has for the dataset, unless it
+   * already did at this generation. Sketches built by another process are loaded here.
+   */
+  sync(datasetId: number, generation: number, repo: SketchRepository): void {
+    if (this.#synced.get(datasetId) === generation) return
+    const ready = repo.listReady(datasetId)
+    const ids = new Set(ready.map((r) => r.id))
+    for (const [id, s] of this.#byId) if (s.datasetId === datasetId && !ids.has(id)) this.#byId.delete(id)
+    for (const record of ready) if (!this.#byId.has(record.id)) this.loadFromStore(record, repo)
+    this.#synced.set(datasetId, generation)
+  }
+
+  /** Drops the sketches of every dataset that is not in `live` (dataset id → generation). */
+  retain(live: ReadonlyMap<number, number>): void {
+    for (const [id, s] of this.#byId) if (!live.has(s.datasetId)) this.#byId.delete(id)
+    for (const datasetId of this.#synced.keys()) if (!live.has(datasetId)) this.#synced.delete(datasetId)
+  }
 
   /** Copies a ready sketch's chunks from the database into one shared array. */
   loadFromStore(record: SketchRecord, repo: SketchRepository): LoadedSketch {
@@ -63,17 +89,13 @@ export class SketchRegistry {
     return this.#byId.get(id)
   }
 
-  /** The most recently built ready sketch of a dataset for a metric. */
+  /** The most recently built ready sketch of a dataset for a metric (call `sync` first). */
   latest(datasetId: number, metric: Metric): LoadedSketch | undefined {
     let best: LoadedSketch | undefined
     for (const s of this.#byId.values()) {
       if (s.datasetId === datasetId && s.metric === metric && (!best || s.readyAt >= best.readyAt)) best = s
     }
     return best
-  }
-
-  unloadDataset(datasetId: number): void {
-    for (const [id, s] of this.#byId) if (s.datasetId === datasetId) this.#byId.delete(id)
   }
 
   stats(): { sketches: number; bytes: number; records: number } {

@@ -4,12 +4,14 @@
  * Order of operations for a build (docs/ledger.md#debit-before-noise): plan (public parameters, a public hash seed drawn
  * independently of the data) → debit ε and insert the job row in the same transaction → only then
  * draw noise, in a worker → store the whole noisy sketch and mark it ready in one transaction →
- * when the dataset does not retain raw bits, delete them in that same transaction.
+ * when the dataset does not retain raw bits, delete them in that same transaction, and then empty
+ * the write-ahead log of them (db/wal-scrub.ts).
  */
 import { randomBytes } from 'node:crypto'
 import { Worker } from 'node:worker_threads'
 import type { Dataset } from '../db/datasets.js'
 import type { SketchChunk, SketchRecord } from '../db/sketches.js'
+import type { WalScrubber } from '../db/wal-scrub.js'
 import { epsilonFromMicro } from '../privacy/epsilon.js'
 import { flipProbability } from '../privacy/randomized-response.js'
 import { getMechanism } from '../sketch/mechanisms/index.js'
@@ -52,20 +54,22 @@ const PROGRESS_WRITE_MS = 250
 export class SketchService {
   readonly #ctx: ServiceContext
   readonly #budget: BudgetService
+  readonly #wal: WalScrubber
   readonly registry = new SketchRegistry()
   readonly #running = new Map<string, Promise<void>>()
   readonly #workers = new Set<Worker>()
   #closing = false
 
-  constructor(ctx: ServiceContext, budget: BudgetService) {
+  constructor(ctx: ServiceContext, budget: BudgetService, wal: WalScrubber) {
     this.#ctx = ctx
     this.#budget = budget
+    this.#wal = wal
   }
 
   /** Loads every ready sketch into memory (start-up). */
   loadAll(): { sketches: number; bytes: number; ms: number } {
     const t0 = performance.now()
-    for (const record of this.#ctx.sketches.listReady()) this.registry.loadFromStore(record, this.#ctx.sketches)
+    for (const d of this.#ctx.datasets.list()) this.registry.sync(d.id, d.generation, this.#ctx.sketches)
     const stats = this.registry.stats()
     return { sketches: stats.sketches, bytes: stats.bytes, ms: Math.round(performance.now() - t0) }
   }
@@ -166,7 +170,11 @@ export class SketchService {
           ...(popcountMicro === null ? {} : { epsilonSketch: epsilonFromMicro(plan.epsilonMicro), epsilonPopcounts: epsilonFromMicro(popcountMicro) }),
         },
       },
-      (ledgerId) =>
+      (ledgerId) => {
+        // in the debit's transaction: another process may have sealed the dataset meanwhile
+        if (this.#ctx.datasets.findById(dataset.id)?.rawDeleted !== false) {
+          throw conflict(`dataset "${dataset.name}" no longer stores raw bits (retainRaw is false), so it cannot be sketched again`)
+        }
         this.#ctx.sketches.insert({
           id,
           datasetId: dataset.id,
@@ -178,7 +186,8 @@ export class SketchService {
           recordCount: dataset.recordCount,
           ledgerId,
           popcountEpsilonMicro: popcountMicro,
-        }),
+        })
+      },
     )
     this.#ctx.log.info({ dataset: dataset.name, sketchId: id, mechanism: plan.mechanism, epsilonMicro: plan.epsilonMicro }, 'sketch build charged')
     const job = this.#run(id, dataset).finally(() => this.#running.delete(id))
@@ -211,8 +220,14 @@ export class SketchService {
     return this.#ctx.sketches.listForDataset(dataset.id).map((s) => this.view(dataset, s))
   }
 
-  /** The sketch a query uses: the one named, or the latest ready one for the metric. */
+  /**
+   * The sketch a query uses: the one named, or the latest ready one for the metric, as the store
+   * has them now (the registry is synced with the dataset's current generation first).
+   */
   forQuery(dataset: Dataset, metric: Metric, id?: string): LoadedSketch {
+    const generation = this.#ctx.datasets.generationOf(dataset.id)
+    if (generation === undefined) throw notFound(`no dataset named "${dataset.name}"`)
+    this.registry.sync(dataset.id, generation, this.#ctx.sketches)
     if (id) {
       const s = this.registry.get(id)
       if (!s || s.datasetId !== dataset.id) {
@@ -294,6 +309,7 @@ export class SketchService {
       this.#ctx.sketches.storeReady(id, chunksOf(output, record.recordCount, plan.wordsPerRecord), calibration, () => {
         if (deleteRaw) this.#ctx.datasets.deleteRawBits(dataset.id)
       }, popcounts?.out)
+      if (deleteRaw) this.#wal.scrub()
       this.registry.add(this.#ctx.sketches.get(id)!, held, popcounts?.out ?? null)
       this.#ctx.log.info({ dataset: dataset.name, sketchId: id, records: record.recordCount }, 'sketch ready')
     } catch (err) {

@@ -1,10 +1,23 @@
-/** Token issuing, verification, revocation, and the bootstrap admin token. */
-import type { Role, Token } from '../db/tokens.js'
-import { notFound } from './errors.js'
+/** Token issuing (with dataset scopes and ε quotas), verification, revocation, and the bootstrap admin token. */
+import type { NewScope, Role, Token } from '../db/tokens.js'
+import { invalid, notFound } from './errors.js'
 import type { ServiceContext } from './context.js'
 import { type Principal, principalOf, requireAdmin } from './principal.js'
 
 export const ENV_ADMIN_TOKEN_ID = 'tok_env_admin'
+
+/** A dataset an analyst token may use, by name, with an optional quota in micro-ε. */
+export interface ScopeInput {
+  name: string
+  quotaMicro: number | null
+}
+
+export interface CreateTokenInput {
+  role: Role
+  /** null: every dataset (analysts), and always for admins. */
+  datasets: ScopeInput[] | null
+  label: string | null
+}
 
 export class TokenService {
   readonly #ctx: ServiceContext
@@ -39,9 +52,26 @@ export class TokenService {
     return token && principalOf(token)
   }
 
-  create(principal: Principal, role: Role, datasets: string[] | null, label: string | null): { token: Token; secret: string } {
+  /**
+   * Issues a token. An analyst's datasets are resolved to their identities now: the token may use
+   * these datasets, not later ones that take their names. Quotas apply to analyst tokens only.
+   */
+  create(principal: Principal, input: CreateTokenInput): { token: Token; secret: string } {
     requireAdmin(principal)
-    const created = this.#ctx.tokens.create(role, role === 'admin' ? null : datasets, label)
+    const { role, datasets, label } = input
+    if (role === 'admin' && datasets?.some((d) => d.quotaMicro !== null)) throw invalid('quotas apply to analyst tokens; admin tokens are never limited')
+    let scopes: NewScope[] | null = null
+    if (role === 'analyst' && datasets !== null) {
+      const seen = new Set<string>()
+      scopes = datasets.map((d) => {
+        if (seen.has(d.name)) throw invalid(`dataset "${d.name}" is listed twice`)
+        seen.add(d.name)
+        const dataset = this.#ctx.datasets.findByName(d.name)
+        if (!dataset) throw notFound(`no dataset named "${d.name}"`)
+        return { datasetId: dataset.id, quotaMicro: d.quotaMicro }
+      })
+    }
+    const created = this.#ctx.tokens.create(role, scopes, label)
     this.#ctx.log.info({ tokenId: created.token.id, role }, 'token created')
     return created
   }

@@ -1,12 +1,15 @@
 /**
  * Opens the SQLite database: WAL, foreign keys, synchronous=FULL (every commit, ledger debits
  * included, is durable before it returns), secure_delete (deleted raw bits are overwritten on
- * disk), then applies pending migrations and cleans up work a crash may have interrupted.
+ * disk), journal_size_limit 0 (a -wal file that is reset is cut back instead of keeping stale
+ * frames), then applies pending migrations, cleans up work a crash may have interrupted and empties
+ * the -wal file (db/wal-scrub.ts: a crash may have left deleted bits in it).
  */
 import Database from 'better-sqlite3'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { migrations } from './migrations.js'
+import { checkpointTruncate } from './wal-scrub.js'
 
 export type Db = Database.Database
 
@@ -23,8 +26,10 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
     db.pragma('journal_mode = WAL')
     db.pragma('synchronous = FULL')
     db.pragma('secure_delete = ON')
+    db.pragma('journal_size_limit = 0')
     migrate(db)
     recoverInterruptedWork(db)
+    checkpointTruncate(db)
   }
   return db
 }

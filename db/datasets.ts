@@ -1,4 +1,11 @@
-/** Datasets and their records. Raw bits are written and read only through this repository. */
+/**
+ * Datasets and their records. Raw bits are written and read only through this repository.
+ *
+ * A dataset's id is its identity and is never handed out again: a new dataset gets one more than
+ * the largest id of a live or a deleted dataset (deleted_datasets keeps a row per deleted one). Its
+ * `generation` grows with every write that changes what a cache of it holds (records committed,
+ * raw bits deleted, a sketch ready), so any process can check a cache against the store.
+ */
 import type { Db } from './database.js'
 
 import type { Metric } from '../sketch/mechanisms/mechanism.js'
@@ -16,7 +23,18 @@ export interface Dataset {
   metrics: MetricName[]
   recordCount: number
   rawDeleted: boolean
+  generation: number
   createdAt: string
+}
+
+/** What stays of a deleted dataset (rows deleted before identities were kept have only id and name). */
+export interface DeletedDataset {
+  id: number
+  name: string
+  budgetMicro: number | null
+  spentMicro: number | null
+  createdAt: string | null
+  deletedAt: string | null
 }
 
 interface DatasetRow {
@@ -30,6 +48,7 @@ interface DatasetRow {
   metrics: string
   record_count: number
   raw_deleted: number
+  generation: number
   created_at: string
 }
 
@@ -45,6 +64,7 @@ function toDataset(row: DatasetRow): Dataset {
     metrics: JSON.parse(row.metrics) as MetricName[],
     recordCount: row.record_count,
     rawDeleted: row.raw_deleted === 1,
+    generation: row.generation,
     createdAt: row.created_at,
   }
 }
@@ -75,6 +95,7 @@ export class DatasetRepository {
   readonly #deleteFrom
   readonly #rawRange
   readonly #idOf
+  readonly #generation
 
   constructor(db: Db) {
     this.#db = db
@@ -82,10 +103,12 @@ export class DatasetRepository {
     this.#byId = db.prepare<[number], DatasetRow>('SELECT * FROM datasets WHERE id = ?')
     this.#list = db.prepare<[], DatasetRow>('SELECT * FROM datasets ORDER BY name')
     this.#insert = db.prepare(
-      `INSERT INTO datasets (name, bits, unit_bits, budget_micro, retain_raw, metrics, created_at)
-       VALUES (@name, @bits, @unitBits, @budgetMicro, @retainRaw, @metrics, @createdAt)`,
+      `INSERT INTO datasets (id, name, bits, unit_bits, budget_micro, retain_raw, metrics, created_at)
+       VALUES ((SELECT COALESCE(MAX(m), 0) + 1 FROM (SELECT MAX(id) AS m FROM datasets UNION ALL SELECT MAX(id) FROM deleted_datasets)),
+               @name, @bits, @unitBits, @budgetMicro, @retainRaw, @metrics, @createdAt)`,
     )
-    this.#setCount = db.prepare('UPDATE datasets SET record_count = ? WHERE id = ? AND record_count = ?')
+    this.#setCount = db.prepare('UPDATE datasets SET record_count = ?, generation = generation + 1 WHERE id = ? AND record_count = ?')
+    this.#generation = db.prepare<[number], { generation: number }>('SELECT generation FROM datasets WHERE id = ?')
     this.#insertRecord = db.prepare('INSERT INTO records (dataset_id, ordinal, id, bits) VALUES (?, ?, ?, ?)')
     this.#deleteFrom = db.prepare('DELETE FROM records WHERE dataset_id = ? AND ordinal >= ?')
     this.#idOf = db.prepare<[number, number], { id: string }>('SELECT id FROM records WHERE dataset_id = ? AND ordinal = ?')
@@ -108,6 +131,27 @@ export class DatasetRepository {
     return this.#list.all().map(toDataset)
   }
 
+  /** The dataset's current generation; undefined once it is deleted. */
+  generationOf(id: number): number | undefined {
+    return this.#generation.get(id)?.generation
+  }
+
+  /** Every live dataset's id and generation. */
+  generations(): Map<number, number> {
+    const rows = this.#db.prepare<[], { id: number; generation: number }>('SELECT id, generation FROM datasets').all()
+    return new Map(rows.map((r) => [r.id, r.generation]))
+  }
+
+  /** Deleted datasets that had this name, oldest first. */
+  deletedByName(name: string): DeletedDataset[] {
+    return this.#db
+      .prepare<[string], { id: number; name: string; budget_micro: number | null; spent_micro: number | null; created_at: string | null; deleted_at: string | null }>(
+        'SELECT * FROM deleted_datasets WHERE name = ? ORDER BY id',
+      )
+      .all(name)
+      .map((r) => ({ id: r.id, name: r.name, budgetMicro: r.budget_micro, spentMicro: r.spent_micro, createdAt: r.created_at, deletedAt: r.deleted_at }))
+  }
+
   /** Returns undefined when the name is taken. */
   create(input: NewDataset, now: string): Dataset | undefined {
     try {
@@ -124,9 +168,18 @@ export class DatasetRepository {
     }
   }
 
-  /** Deletes the dataset, its records and sketches. The ledger rows stay (append-only). */
+  /**
+   * Deletes the dataset, its records and sketches, and leaves its tombstone (so its id is never
+   * reused). The ledger rows stay (append-only).
+   */
   delete(id: number): boolean {
     return this.#db.transaction(() => {
+      this.#db
+        .prepare(
+          `INSERT INTO deleted_datasets (id, name, budget_micro, spent_micro, created_at, deleted_at)
+           SELECT id, name, budget_micro, spent_micro, created_at, ? FROM datasets WHERE id = ?`,
+        )
+        .run(new Date().toISOString(), id)
       this.#db.prepare('DELETE FROM sketch_chunks WHERE sketch_id IN (SELECT id FROM sketches WHERE dataset_id = ?)').run(id)
       this.#db.prepare('DELETE FROM sketches WHERE dataset_id = ?').run(id)
       this.#db.prepare('DELETE FROM records WHERE dataset_id = ?').run(id)
@@ -184,10 +237,17 @@ export class DatasetRepository {
     return this.#db.prepare('SELECT 1 FROM uploads WHERE dataset_id = ?').get(datasetId) !== undefined
   }
 
-  /** The ids of the given committed records (point lookups: cheap for a top-k answer). */
-  idsOf(datasetId: number, ordinals: ArrayLike<number>): string[] {
+  /**
+   * The ids of the given committed records (point lookups: cheap for a top-k answer); null when one
+   * of them is gone (the dataset was deleted meanwhile, by this or another process).
+   */
+  idsOf(datasetId: number, ordinals: ArrayLike<number>): string[] | null {
     const out = new Array<string>(ordinals.length)
-    for (let i = 0; i < ordinals.length; i++) out[i] = this.#idOf.get(datasetId, ordinals[i])!.id
+    for (let i = 0; i < ordinals.length; i++) {
+      const row = this.#idOf.get(datasetId, ordinals[i])
+      if (!row) return null
+      out[i] = row.id
+    }
     return out
   }
 
@@ -209,7 +269,7 @@ export class DatasetRepository {
   deleteRawBits(datasetId: number): void {
     this.#db.transaction(() => {
       this.#db.prepare('UPDATE records SET bits = NULL WHERE dataset_id = ?').run(datasetId)
-      this.#db.prepare('UPDATE datasets SET raw_deleted = 1 WHERE id = ?').run(datasetId)
+      this.#db.prepare('UPDATE datasets SET raw_deleted = 1, generation = generation + 1 WHERE id = ?').run(datasetId)
     }).immediate()
   }
 }

@@ -1,10 +1,13 @@
 /**
- * The privacy ledger: per-dataset spent ε and an append-only row per charge.
+ * The privacy ledger: per-dataset spent ε, per-token spent ε on a dataset (against its optional
+ * quota), and an append-only row per charge.
  *
- * A debit is one `BEGIN IMMEDIATE` transaction (the write lock is taken before the budget is read,
- * so two debits can never both pass the check) under `synchronous = FULL` (the row is on disk before
- * `debit` returns). Callers draw noise only after `debit` has returned: if the debit cannot be
- * written, it throws and nothing is released (fail closed).
+ * A debit is one `BEGIN IMMEDIATE` transaction (the write lock is taken before the budget and the
+ * quota are read, so two debits can never both pass a check, in this process or another) under
+ * `synchronous = FULL` (the row is on disk before `debit` returns). It checks the dataset's budget
+ * and the charging token's quota on the dataset, and raises both spends and appends the row
+ * together. Callers draw noise only after `debit` has returned: if the debit cannot be written, it
+ * throws and nothing is released (fail closed).
  */
 import type { Db } from './database.js'
 
@@ -32,12 +35,16 @@ interface LedgerRow {
   details: string
 }
 
+/** Which limit a refused charge would have exceeded. */
+export type BudgetLimit = 'dataset-budget' | 'token-quota'
+
 export class BudgetExhaustedError extends Error {
   constructor(
     readonly requestedMicro: number,
     readonly remainingMicro: number,
+    readonly limit: BudgetLimit = 'dataset-budget',
   ) {
-    super('the privacy budget would be exceeded')
+    super(limit === 'token-quota' ? "the token's ε quota would be exceeded" : 'the privacy budget would be exceeded')
   }
 }
 
@@ -55,6 +62,15 @@ export interface DebitResult {
   ledgerId: number
   spentMicro: number
   remainingMicro: number
+  /** The charging token's quota on the dataset after this charge; null when it has none. */
+  quota: { quotaMicro: number; spentMicro: number; remainingMicro: number } | null
+}
+
+/** What one principal (a token, or null: the local operator) was charged on a dataset. */
+export interface PrincipalSpend {
+  tokenId: string | null
+  label: string | null
+  spentMicro: number
 }
 
 function toEntry(row: LedgerRow): LedgerEntry {
@@ -77,6 +93,8 @@ export class Ledger {
   readonly #append
   readonly #entries
   readonly #setBudget
+  readonly #scope
+  readonly #scopeSpend
 
   constructor(db: Db) {
     this.#db = db
@@ -90,11 +108,16 @@ export class Ledger {
     )
     this.#entries = db.prepare<[number], LedgerRow>('SELECT * FROM ledger WHERE dataset_id = ? ORDER BY id')
     this.#setBudget = db.prepare('UPDATE datasets SET budget_micro = ? WHERE id = ?')
+    this.#scope = db.prepare<[string, number], { quota_micro: number | null; spent_micro: number }>(
+      'SELECT quota_micro, spent_micro FROM token_scopes WHERE token_id = ? AND dataset_id = ?',
+    )
+    this.#scopeSpend = db.prepare('UPDATE token_scopes SET spent_micro = spent_micro + ? WHERE token_id = ? AND dataset_id = ?')
   }
 
   /**
-   * Checks the budget and records the charge atomically. `alsoWrite` runs inside the same
-   * transaction (e.g. the sketch row that references the ledger row), so both land or neither.
+   * Checks the dataset's budget, then the token's quota on it, and records the charge atomically.
+   * `alsoWrite` runs inside the same transaction (e.g. the sketch row that references the ledger
+   * row), so everything lands or nothing does.
    */
   debit<T = void>(debit: Debit, alsoWrite?: (ledgerId: number) => T): DebitResult & { extra: T | undefined } {
     if (!Number.isSafeInteger(debit.epsilonMicro) || debit.epsilonMicro <= 0) {
@@ -105,7 +128,15 @@ export class Ledger {
       if (!row) throw new UnknownDatasetError('unknown dataset')
       const remaining = row.budget_micro - row.spent_micro
       if (debit.epsilonMicro > remaining) throw new BudgetExhaustedError(debit.epsilonMicro, remaining)
+      const scope = debit.tokenId === null ? undefined : this.#scope.get(debit.tokenId, debit.datasetId)
+      let quota: DebitResult['quota'] = null
+      if (scope && scope.quota_micro !== null) {
+        const left = scope.quota_micro - scope.spent_micro
+        if (debit.epsilonMicro > left) throw new BudgetExhaustedError(debit.epsilonMicro, left, 'token-quota')
+        quota = { quotaMicro: scope.quota_micro, spentMicro: scope.spent_micro + debit.epsilonMicro, remainingMicro: left - debit.epsilonMicro }
+      }
       this.#spend.run(debit.epsilonMicro, debit.datasetId)
+      if (scope) this.#scopeSpend.run(debit.epsilonMicro, debit.tokenId, debit.datasetId)
       const info = this.#append.run(
         debit.datasetId,
         row.name,
@@ -121,6 +152,7 @@ export class Ledger {
         ledgerId,
         spentMicro: row.spent_micro + debit.epsilonMicro,
         remainingMicro: remaining - debit.epsilonMicro,
+        quota,
         extra,
       }
     }).immediate()
@@ -150,5 +182,16 @@ export class Ledger {
 
   entries(datasetId: number): LedgerEntry[] {
     return this.#entries.all(datasetId).map(toEntry)
+  }
+
+  /** Charges (not budget changes) on a dataset summed per principal, largest first. */
+  spentByPrincipal(datasetId: number): PrincipalSpend[] {
+    return this.#db
+      .prepare<[number], { token_id: string | null; label: string | null; spent: number }>(
+        `SELECT l.token_id, t.label, SUM(l.epsilon_micro) AS spent FROM ledger l LEFT JOIN tokens t ON t.id = l.token_id
+         WHERE l.dataset_id = ? AND l.kind != 'budget' GROUP BY l.token_id ORDER BY spent DESC, l.token_id`,
+      )
+      .all(datasetId)
+      .map((r) => ({ tokenId: r.token_id, label: r.label, spentMicro: r.spent }))
   }
 }

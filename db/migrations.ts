@@ -116,6 +116,64 @@ export const migrations: Migration[] = [
     `,
   },
   {
+    version: 3,
+    name: 'dataset identity: ids are never reused, a generation per dataset, tombstones, token scopes by id',
+    sql: `
+      -- Every write that changes what a cache of the dataset holds (records committed, raw bits
+      -- deleted, a sketch ready) adds one, so a process can tell whether its cache is still current.
+      ALTER TABLE datasets ADD COLUMN generation INTEGER NOT NULL DEFAULT 0;
+
+      -- One row per deleted dataset, written in the transaction that deletes it and never changed:
+      -- the audit trail of its identity (its ledger rows keep its id), and the reason an id is
+      -- never handed out again (a new dataset gets one more than the largest id in either table).
+      CREATE TABLE deleted_datasets (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        budget_micro INTEGER,
+        spent_micro INTEGER,
+        created_at TEXT,
+        deleted_at TEXT
+      );
+      CREATE INDEX deleted_datasets_name ON deleted_datasets(name, id);
+      CREATE TRIGGER deleted_datasets_no_update BEFORE UPDATE ON deleted_datasets
+        BEGIN SELECT RAISE(ABORT, 'deleted datasets are an append-only record'); END;
+      CREATE TRIGGER deleted_datasets_no_delete BEFORE DELETE ON deleted_datasets
+        BEGIN SELECT RAISE(ABORT, 'deleted datasets are an append-only record'); END;
+      -- datasets deleted before this migration left only their ledger rows
+      INSERT INTO deleted_datasets (id, name)
+        SELECT dataset_id, MAX(dataset_name) FROM ledger
+        WHERE dataset_id IS NOT NULL AND dataset_id NOT IN (SELECT id FROM datasets)
+        GROUP BY dataset_id;
+
+      -- Analyst scopes name dataset ids, not names: a token for a deleted dataset does not open a
+      -- new dataset of the same name. tokens.scoped = 1: the token may use only its scope rows (no
+      -- foreign key: the rows of a deleted dataset stay, and grant nothing, as its id is never reused).
+      ALTER TABLE tokens ADD COLUMN scoped INTEGER NOT NULL DEFAULT 0 CHECK (scoped IN (0, 1));
+      CREATE TABLE token_scopes (
+        token_id TEXT NOT NULL REFERENCES tokens(id),
+        dataset_id INTEGER NOT NULL,
+        PRIMARY KEY (token_id, dataset_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX token_scopes_dataset ON token_scopes(dataset_id);
+      INSERT INTO token_scopes (token_id, dataset_id)
+        SELECT DISTINCT t.id, d.id FROM tokens t, json_each(t.datasets) j JOIN datasets d ON d.name = j.value
+        WHERE t.datasets IS NOT NULL AND t.role = 'analyst';
+      UPDATE tokens SET scoped = 1 WHERE datasets IS NOT NULL AND role = 'analyst';
+      ALTER TABLE tokens DROP COLUMN datasets;
+    `,
+  },
+  {
+    version: 4,
+    name: 'per-token ε quotas on a dataset',
+    sql: `
+      -- quota_micro NULL: no quota (the dataset budget alone limits the token). spent_micro: what the
+      -- token was charged on the dataset, debited in the same transaction as the dataset's spent.
+      ALTER TABLE token_scopes ADD COLUMN quota_micro INTEGER CHECK (quota_micro IS NULL OR quota_micro > 0);
+      ALTER TABLE token_scopes ADD COLUMN spent_micro INTEGER NOT NULL DEFAULT 0
+        CHECK (spent_micro >= 0 AND (quota_micro IS NULL OR spent_micro <= quota_micro));
+    `,
+  },
+  {
     version: 7,
     name: 'private popcounts released with a Hamming sketch',
     sql: `

@@ -114,8 +114,12 @@ export class SketchRepository {
       .map(toSketch)
   }
 
-  listReady(): SketchRecord[] {
-    return this.#db.prepare<[], SketchRow>(`SELECT ${COLUMNS} FROM sketches WHERE status = 'ready' ORDER BY created_at`).all().map(toSketch)
+  /** The ready sketches of a dataset. */
+  listReady(datasetId: number): SketchRecord[] {
+    return this.#db
+      .prepare<[number], SketchRow>(`SELECT ${COLUMNS} FROM sketches WHERE dataset_id = ? AND status = 'ready' ORDER BY created_at`)
+      .all(datasetId)
+      .map(toSketch)
   }
 
   setBuilding(id: string): void {
@@ -135,8 +139,9 @@ export class SketchRepository {
 
   /**
    * Stores the whole noisy sketch and marks it ready in one transaction: a reader (or a crash)
-   * sees either no sketch data or all of it. `afterReady` runs inside the same transaction.
-   * `popcounts`: the released popcounts (one int32 per record), stored with the sketch.
+   * sees either no sketch data or all of it. The dataset's generation moves on in the same
+   * transaction (other processes' sketch registries see the new sketch). `afterReady` runs inside
+   * the same transaction. `popcounts`: the released popcounts (one int32 per record), stored with the sketch.
    */
   storeReady(id: string, chunks: Iterable<SketchChunk>, calibration: object, afterReady?: () => void, popcounts?: Int32Array): void {
     const insert = this.#db.prepare('INSERT INTO sketch_chunks (sketch_id, chunk, first_ordinal, count, data) VALUES (?, ?, ?, ?, ?)')
@@ -150,6 +155,7 @@ export class SketchRepository {
       this.#db
         .prepare("UPDATE sketches SET status = 'ready', progress = ?, calibration = ?, ready_at = ?, popcounts = ? WHERE id = ?")
         .run(records, JSON.stringify(calibration), new Date().toISOString(), popcounts ? int32Bytes(popcounts) : null, id)
+      this.#db.prepare('UPDATE datasets SET generation = generation + 1 WHERE id = (SELECT dataset_id FROM sketches WHERE id = ?)').run(id)
       afterReady?.()
     }).immediate()
   }

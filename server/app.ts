@@ -23,6 +23,7 @@ import servicesPlugin from './plugins/app/services.js'
 import datasetRoutes from './routes/datasets/index.js'
 import healthRoutes from './routes/health/index.js'
 import linkageRoutes from './routes/linkage-runs/index.js'
+import ledgerRoutes from './routes/ledger/index.js'
 import metricsRoutes from './routes/metrics/index.js'
 import queryRoutes from './routes/queries/index.js'
 import recordRoutes from './routes/records/index.js'
@@ -93,6 +94,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(metricsRoutes)
   await app.register(tokenRoutes, { prefix: '/v1/tokens' })
   await app.register(datasetRoutes, { prefix: '/v1/datasets' })
+  await app.register(ledgerRoutes, { prefix: '/v1/ledger' })
   await app.register(recordRoutes, { prefix: '/v1/datasets' })
   await app.register(sketchRoutes, { prefix: '/v1/datasets' })
   await app.register(queryRoutes, { prefix: '/v1/datasets' })

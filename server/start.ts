@@ -2,6 +2,7 @@
  * Starts dpdist: open (and migrate) the database, make sure an admin token exists, load ready
  * sketches into memory, build the app and listen. Used by `npm start` and `dpdist serve`.
  */
+import { rmSync, writeFileSync } from 'node:fs'
 import type { FastifyInstance } from 'fastify'
 import { pino, type Logger } from 'pino'
 import { openDatabase } from '../db/database.js'
@@ -13,6 +14,30 @@ import { loggerOptions } from './logger.js'
 import { Metrics } from './metrics.js'
 import { repositories } from '../core/context.js'
 import { createServices, type Services } from '../core/index.js'
+
+/** How often memory held for deleted or changed datasets is released (Services.evictStale). */
+const EVICT_MS = 2000
+
+/** Where a generated admin token is written when stdout is not a terminal: beside the database. */
+function adminTokenPath(dbPath: string): string {
+  return `${dbPath}.admin-token`
+}
+
+/**
+ * Hands the generated admin token over once. On a terminal it is printed. Otherwise stdout is
+ * usually collected into logs (containers, services), so it goes to a file only its owner can
+ * read, and the log says only where that file is. Only the token's hash is stored in the database.
+ */
+function handOver(secret: string, config: Config, logger: Logger): void {
+  if (process.stdout.isTTY || config.dbPath === ':memory:') {
+    process.stdout.write(`\nGenerated an admin token (shown once; set DPDIST_ADMIN_TOKEN to choose your own):\n\n  ${secret}\n\n`)
+    return
+  }
+  const path = adminTokenPath(config.dbPath)
+  rmSync(path, { force: true })
+  writeFileSync(path, `${secret}\n`, { mode: 0o600, flag: 'wx' })
+  logger.warn({ path }, 'generated an admin token and wrote it to this file (mode 0600): read it, store it safely and delete the file; set DPDIST_ADMIN_TOKEN to choose your own')
+}
 
 export interface Running {
   app: FastifyInstance
@@ -29,20 +54,24 @@ export async function start(config: Config, logger: Logger = pino(loggerOptions(
   const metrics = new Metrics()
   const services = createServices({ ...repositories(db), config, noise: productionNoiseSource(), log: logger }, { onScan: (records, seconds) => metrics.observeScan(records, seconds) })
   const { generated } = services.tokens.bootstrap()
-  if (generated) {
-    // Printed once, to the terminal only (never to the log): only its hash is stored.
-    process.stdout.write(
-      `\nGenerated an admin token (shown once; set DPDIST_ADMIN_TOKEN to choose your own):\n\n  ${generated}\n\n`,
-    )
-  }
+  if (generated) handOver(generated, config, logger)
   const loaded = services.sketches.loadAll()
   logger.info({ sketches: loaded.sketches, bytes: loaded.bytes, ms: loaded.ms }, 'sketches loaded into memory')
   logger.info({ countFilter: native === null ? 'webassembly' : `native ${native.path}` }, 'sketch scans count with this filter')
   const app = await buildApp({ config, services, metrics, logger })
+  const evict = setInterval(() => {
+    try {
+      services.evictStale()
+    } catch (err) {
+      logger.warn({ err: { message: (err as Error).message } }, 'could not check cached datasets against the database')
+    }
+  }, EVICT_MS)
+  evict.unref()
   let closed = false
   const close = async () => {
     if (closed) return
     closed = true
+    clearInterval(evict)
     // Requests in flight when closing begins are answered, but their keep-alive connections stay
     // open afterwards and the server would wait for them until the grace delay runs out: close
     // each connection as soon as it has no request in progress.

@@ -1,5 +1,5 @@
 /** `dpdist dataset create|list|show|delete` and `dpdist budget`. */
-import type { BudgetView, DatasetDetail, DatasetSummary } from '../backend.js'
+import type { BudgetView, DatasetDetail, DatasetSummary, IdentityLedgers } from '../backend.js'
 import { emit, type CommandContext } from '../context.js'
 import { count, eps, keyValues, table } from '../output.js'
 import type { MetricFlag } from '../options.js'
@@ -51,6 +51,12 @@ export async function budget(ctx: CommandContext, name: string, set: string | un
   emit(ctx, view, () => renderBudget(view))
 }
 
+/** `dpdist budget NAME --deleted`: the ledgers that outlived deleted datasets of that name (admin). */
+export async function deletedBudgets(ctx: CommandContext, name: string): Promise<void> {
+  const found = await ctx.backend.ledgers(name, true)
+  emit(ctx, found, () => renderIdentityLedgers(found))
+}
+
 function rawState(d: DatasetSummary): string {
   if (d.rawDeleted) return 'deleted'
   return d.retainRaw ? 'retained' : 'until 1st sketch'
@@ -89,11 +95,38 @@ export function renderBudget(b: BudgetView): string {
     ['spent', eps(b.spent)],
     ['remaining', eps(b.remaining)],
   ])
-  if (b.ledger.length === 0) return `${head}\nno charges yet\n`
-  return `${head}\n${table(
+  const quota = b.quota ? `ε quota of this token: ${eps(b.quota.spent)} spent of ${eps(b.quota.epsilonQuota)} (${eps(b.quota.remaining)} remaining)\n` : ''
+  const principals =
+    b.principals && b.principals.length > 0
+      ? `\n${table(
+          ['principal', 'label', 'spent ε', 'quota ε', 'remaining ε'],
+          b.principals.map((p) => [p.tokenId ?? 'local', p.label, eps(p.spent), p.epsilonQuota === null ? null : eps(p.epsilonQuota), p.remaining === null ? null : eps(p.remaining)]),
+        )}`
+      : ''
+  return `${head}${quota}${principals}\n${renderLedger(b.ledger)}`
+}
+
+function renderLedger(ledger: BudgetView['ledger']): string {
+  if (ledger.length === 0) return 'no charges yet\n'
+  return table(
     ['#', 'at', 'kind', 'ε', 'token', 'details'],
-    b.ledger.map((e) => [e.id, e.at, e.kind, eps(e.epsilon), e.tokenId ?? 'local', ledgerDetails(e.details)]),
-  )}`
+    ledger.map((e) => [e.id, e.at, e.kind, eps(e.epsilon), e.tokenId ?? 'local', ledgerDetails(e.details)]),
+  )
+}
+
+export function renderIdentityLedgers(found: IdentityLedgers): string {
+  return found.datasets
+    .map((d) => {
+      const head = keyValues([
+        ['dataset', `${d.dataset}${d.deleted ? ' (deleted)' : ''}`],
+        ['created', d.createdAt],
+        ['deleted', d.deletedAt],
+        ['ε budget', d.epsilonBudget === null ? null : eps(d.epsilonBudget)],
+        ['spent', eps(d.spent)],
+      ])
+      return `${head}\n${renderLedger(d.ledger)}`
+    })
+    .join('\n')
 }
 
 function ledgerDetails(details: Record<string, unknown>): string {

@@ -1,20 +1,44 @@
 import { z } from 'zod'
-import { datasetName } from './common.js'
+import { datasetName, epsilonInput } from './common.js'
+
+/** A dataset an analyst token may use: its name, or its name with the most ε the token may spend there. */
+export const tokenDataset = z.union([
+  datasetName,
+  z
+    .object({
+      name: datasetName,
+      epsilonQuota: epsilonInput.optional().describe('most ε this token may be charged on the dataset (default: no quota)'),
+    })
+    .strict(),
+])
 
 export const createTokenBody = z
   .object({
     role: z.enum(['admin', 'analyst']),
-    datasets: z.array(datasetName).min(1).optional(),
+    datasets: z
+      .array(tokenDataset)
+      .min(1)
+      .optional()
+      .describe('analyst tokens: the datasets (existing ones, by name) the token may use, each with an optional quota; omitted: all datasets, no quota'),
     label: z.string().min(1).max(200).optional(),
   })
   .strict()
   .meta({ id: 'CreateToken' })
 
+export const tokenScope = z.object({
+  dataset: z.string(),
+  deleted: z.boolean().describe('the dataset has been deleted: the scope grants nothing (a new dataset of the same name is another dataset)'),
+  epsilonQuota: z.number().nullable(),
+  spent: z.number(),
+  remaining: z.number().nullable(),
+})
+
 export const tokenView = z
   .object({
     id: z.string(),
     role: z.enum(['admin', 'analyst']),
-    datasets: z.array(z.string()).nullable(),
+    datasets: z.array(z.string()).nullable().describe('names of the datasets the token may use (null: all)'),
+    scopes: z.array(tokenScope).nullable(),
     label: z.string().nullable(),
     createdAt: z.string(),
     revokedAt: z.string().nullable(),

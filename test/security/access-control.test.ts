@@ -73,6 +73,7 @@ const matrix: Record<string, RouteCase> = {
     },
   },
   'GET /v1/datasets/:name/budget': { access: 'analyst', scoped: true, url: (ds) => `/v1/datasets/${ds}/budget` },
+  'GET /v1/ledger': { access: 'admin', scoped: false, url: () => '/v1/ledger?dataset=target' },
   'PUT /v1/datasets/:name/budget': { access: 'admin', scoped: true, url: (ds) => `/v1/datasets/${ds}/budget`, body: () => ({ epsilonBudget: 1000 }) },
   'POST /v1/datasets/:name/records': {
     access: 'admin',

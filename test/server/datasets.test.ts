@@ -9,12 +9,25 @@ const recs = [
   { id: 'c', bits: '11111111111111111111' },
 ]
 
-t.test('health is public and reports ok', async (t) => {
+t.test('health is public and says only ok; an admin token also sees what is loaded', async (t) => {
   const h = await testApp()
   t.teardown(h.close)
   const res = await h.request({ method: 'GET', url: '/health', token: null })
   t.equal(res.statusCode, 200)
-  t.equal(res.json().status, 'ok')
+  t.same(res.json(), { status: 'ok' }, 'no token: ok, and nothing else')
+  await h.request({ method: 'POST', url: '/v1/datasets', payload: { name: 'hs', bits: N, epsilonBudget: 1 } })
+  const analyst = (await h.request({ method: 'POST', url: '/v1/tokens', payload: { role: 'analyst', datasets: ['hs'] } })).json().token as string
+  t.same((await h.request({ method: 'GET', url: '/health', token: analyst })).json(), { status: 'ok' }, 'an analyst token: the same')
+  t.same((await h.request({ method: 'GET', url: '/health', token: 'not-a-real-token' })).json(), { status: 'ok' }, 'a wrong token: the same')
+  const admin = (await h.request({ method: 'GET', url: '/health' })).json()
+  t.equal(admin.status, 'ok')
+  t.equal(admin.sketchesLoaded, h.services.sketches.registry.stats().sketches, 'an admin token: the sketches in memory')
+  t.type(admin.uptimeSeconds, 'number')
+  h.db.close()
+  const down = await h.request({ method: 'GET', url: '/health', token: null })
+  t.equal(down.statusCode, 503, 'not ok when the database cannot be read')
+  t.equal(down.json().type, '/problems/service-unavailable')
+  t.notMatch(down.body, /connection|sqlite/i, 'without the internal reason')
 })
 
 t.test('authentication and roles', async (t) => {
@@ -27,6 +40,10 @@ t.test('authentication and roles', async (t) => {
   const wrong = await h.request({ method: 'GET', url: '/v1/datasets', token: 'not-a-real-token' })
   t.equal(wrong.statusCode, 401)
 
+  const unknown = await h.request({ method: 'POST', url: '/v1/tokens', payload: { role: 'analyst', datasets: ['iris'] } })
+  t.equal(unknown.statusCode, 404, 'a scope names an existing dataset (its identity, not a name for later)')
+  t.equal(unknown.json().type, '/problems/not-found')
+  t.equal((await h.request({ method: 'POST', url: '/v1/datasets', payload: { name: 'iris', bits: 8, epsilonBudget: 1 } })).statusCode, 201)
   const created = await h.request({ method: 'POST', url: '/v1/tokens', payload: { role: 'analyst', datasets: ['iris'] } })
   t.equal(created.statusCode, 201)
   const analyst = created.json().token as string
@@ -172,4 +189,22 @@ t.test('analysts see only their datasets', async (t) => {
   t.equal((await h.request({ method: 'GET', url: '/v1/datasets/theirs', token: tok })).statusCode, 404)
   t.equal((await h.request({ method: 'GET', url: '/v1/datasets/theirs/budget', token: tok })).statusCode, 404)
   t.equal((await h.request({ method: 'GET', url: '/v1/datasets/mine/budget', token: tok })).statusCode, 200)
+})
+
+t.test('a token scope follows the dataset, not its name: a new dataset of the same name is not opened', async (t) => {
+  const h = await testApp()
+  t.teardown(h.close)
+  const create = () => h.request({ method: 'POST', url: '/v1/datasets', payload: { name: 'demo', bits: N, epsilonBudget: 1 } })
+  t.equal((await create()).statusCode, 201)
+  const tok = (await h.request({ method: 'POST', url: '/v1/tokens', payload: { role: 'analyst', datasets: ['demo'] } })).json()
+  t.equal((await h.request({ method: 'GET', url: '/v1/datasets/demo', token: tok.token })).statusCode, 200, 'the analyst opens "demo"')
+  t.equal((await h.request({ method: 'DELETE', url: '/v1/datasets/demo' })).statusCode, 204)
+  t.equal((await create()).statusCode, 201, 'a new "demo"')
+  for (const url of ['/v1/datasets/demo', '/v1/datasets/demo/budget', '/v1/datasets/demo/sketches']) {
+    t.equal((await h.request({ method: 'GET', url, token: tok.token })).statusCode, 404, `${url}: the old token does not open the new "demo"`)
+  }
+  t.same((await h.request({ method: 'GET', url: '/v1/datasets', token: tok.token })).json().datasets, [], 'nor lists it')
+  const listed = (await h.request({ method: 'GET', url: '/v1/tokens' })).json().tokens.find((x: { id: string }) => x.id === tok.id)
+  t.same(listed.datasets, [], 'the token lists no live dataset')
+  t.match(listed.scopes, [{ dataset: 'demo', deleted: true }], 'its scope is the deleted "demo"')
 })

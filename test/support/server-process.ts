@@ -22,6 +22,7 @@ export interface ServerProcess {
   url: string
   port: number
   dbPath: string
+  /** The admin token it was started with ("" when it generated its own). */
   adminToken: string
   /** Everything the child wrote so far (its pino log lines are on stdout). */
   stdout(): string
@@ -36,7 +37,8 @@ export interface StartOptions {
   dbPath: string
   /** Extra environment (DPDIST_*, LOG_LEVEL, ...). */
   env?: Record<string, string>
-  adminToken?: string
+  /** DPDIST_ADMIN_TOKEN (default SERVER_ADMIN); null: none, so the server generates one. */
+  adminToken?: string | null
   /** How long to wait for /health (default 30 s). */
   startTimeoutMs?: number
 }
@@ -59,7 +61,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 async function spawnOnce(options: StartOptions): Promise<ServerProcess | 'port-in-use'> {
   const port = await freePort()
-  const adminToken = options.adminToken ?? SERVER_ADMIN
+  const adminToken = options.adminToken === undefined ? SERVER_ADMIN : options.adminToken
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/server.ts'], {
     cwd: repoRoot,
     env: {
@@ -68,7 +70,7 @@ async function spawnOnce(options: StartOptions): Promise<ServerProcess | 'port-i
       HOST: '127.0.0.1',
       PORT: String(port),
       DPDIST_DB: options.dbPath,
-      DPDIST_ADMIN_TOKEN: adminToken,
+      ...(adminToken === null ? {} : { DPDIST_ADMIN_TOKEN: adminToken }),
       LOG_LEVEL: 'warn',
       // event-loop shedding off unless asked for: a loaded CI machine can stall a fresh process's loop
       DPDIST_MAX_EVENT_LOOP_DELAY_MS: '0',
@@ -111,7 +113,7 @@ async function spawnOnce(options: StartOptions): Promise<ServerProcess | 'port-i
     url,
     port,
     dbPath: options.dbPath,
-    adminToken,
+    adminToken: adminToken ?? '',
     stdout: () => out,
     stderr: () => err,
     exited,

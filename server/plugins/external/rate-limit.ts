@@ -10,7 +10,9 @@ import { bearerPrincipal } from '../app/auth.js'
  *
  * The limit runs as an application-wide onRequest hook registered before authentication (the
  * plugin's own per-route hooks would run after it, so refused tokens would never be counted).
- * Routes opt out with `config: { rateLimit: false }`.
+ * Routes opt out with `config: { rateLimit: false }`, for requests without credentials only: a
+ * request that presents a token is counted everywhere, so no route (such as /health, which shows
+ * more to an admin) lets tokens be tried without limit.
  */
 export default fp(async (app) => {
   await app.register(rateLimit, {
@@ -30,7 +32,7 @@ export default fp(async (app) => {
   })
   const limit = app.rateLimit()
   app.addHook('onRequest', async (req, reply) => {
-    if (req.routeOptions.config?.rateLimit === false) return
+    if (req.routeOptions.config?.rateLimit === false && req.headers.authorization === undefined) return
     await limit.call(app, req, reply)
   })
 })

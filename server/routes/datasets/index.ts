@@ -40,8 +40,15 @@ const routes: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/:name/budget',
-    { schema: { tags: ['budget'], summary: 'Budget, spend and the append-only ledger', params: nameParams, response: { 200: budgetView, ...errorResponses } } },
-    async (req) => budget.view(datasets.get(req.principal, req.params.name)),
+    {
+      schema: {
+        tags: ['budget'],
+        summary: 'Budget, spend and the append-only ledger; spend per principal (admin) or the token quota (analyst)',
+        params: nameParams,
+        response: { 200: budgetView, ...errorResponses },
+      },
+    },
+    async (req) => budget.view(req.principal, datasets.get(req.principal, req.params.name)),
   )
 
   app.put(
