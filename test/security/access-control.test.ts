@@ -36,6 +36,27 @@ interface Ctx {
   otherSketchId: string
   spareTokenId: string
   seq: number
+  /** A completed linkage run on `target`, one to delete next, and one marked failed (rerun). */
+  runId: string
+  deletableRunId: string
+  failedRunId: string
+}
+
+const RUN_OPTIONS = 'similarity=dice&threshold=0.5&top=3'
+
+/** Starts a linkage run on `target` as the admin and waits until it is done. */
+async function finishedRun(h: TestApp, sketchId: string): Promise<string> {
+  const res = await h.request({ method: 'POST', url: `/v1/datasets/target/linkage-runs?${RUN_OPTIONS}&sketch=${sketchId}`, payload: { records: [{ id: 'q', bits: bits(7) }] } })
+  if (res.statusCode !== 202) throw new Error(`setup: ${res.statusCode} ${res.body}`)
+  await h.services.linkage.idle()
+  return res.json().id as string
+}
+
+/** A run as a restart leaves it (failed), so that rerun applies. */
+async function failedRun(h: TestApp, sketchId: string): Promise<string> {
+  const id = await finishedRun(h, sketchId)
+  h.services.ctx.linkage.fail(id, 'interrupted: the test stopped it')
+  return id
 }
 
 /** The matrix: one entry per METHOD and route pattern, as the router prints them. */
@@ -91,6 +112,34 @@ const matrix: Record<string, RouteCase> = {
   },
   'GET /v1/datasets/:name/sketches/:id': { access: 'analyst', scoped: true, url: (ds, ctx) => `/v1/datasets/${ds}/sketches/${ctx.sketchId}` },
   'POST /v1/datasets/:name/query': { access: 'analyst', scoped: true, url: (ds) => `/v1/datasets/${ds}/query`, body: () => ({ metric: 'hamming', query: bits(5), top: 3 }) },
+  'POST /v1/datasets/:name/linkage-runs': {
+    access: 'analyst',
+    scoped: true,
+    url: (ds, ctx) => `/v1/datasets/${ds}/linkage-runs?${RUN_OPTIONS}&sketch=${ctx.sketchId}`,
+    body: () => ({ records: [{ id: 'q', bits: bits(9) }] }),
+  },
+  'GET /v1/datasets/:name/linkage-runs': { access: 'analyst', scoped: true, url: (ds) => `/v1/datasets/${ds}/linkage-runs` },
+  'GET /v1/datasets/:name/linkage-runs/:id': { access: 'analyst', scoped: true, url: (ds, ctx) => `/v1/datasets/${ds}/linkage-runs/${ctx.runId}` },
+  'GET /v1/datasets/:name/linkage-runs/:id/result': { access: 'analyst', scoped: true, url: (ds, ctx) => `/v1/datasets/${ds}/linkage-runs/${ctx.runId}/result` },
+  'DELETE /v1/datasets/:name/linkage-runs/:id': {
+    access: 'analyst',
+    scoped: true,
+    url: (ds, ctx) => `/v1/datasets/${ds}/linkage-runs/${ctx.deletableRunId}`,
+    async adminTarget(ctx) {
+      ctx.deletableRunId = await finishedRun(ctx.h, ctx.sketchId)
+      return 'target'
+    },
+  },
+  'POST /v1/datasets/:name/linkage-runs/:id/rerun': {
+    access: 'analyst',
+    scoped: true,
+    url: (ds, ctx) => `/v1/datasets/${ds}/linkage-runs/${ctx.failedRunId}/rerun`,
+    async adminTarget(ctx) {
+      await ctx.h.services.linkage.idle()
+      ctx.failedRunId = await failedRun(ctx.h, ctx.sketchId)
+      return 'target'
+    },
+  },
   'POST /v1/datasets/:name/query:batch': {
     access: 'analyst',
     scoped: true,
@@ -132,7 +181,7 @@ async function setup(t: { teardown(fn: () => unknown): void }) {
     ok(await h.request({ method: 'POST', url: `/v1/datasets/${name}/records`, payload: { records } }), 201)
   }
   const sketchOf = async (name: string) => {
-    const job = ok(await h.request({ method: 'POST', url: `/v1/datasets/${name}/sketches`, payload: { metric: 'hamming', epsilon: 2, k: 8 } }), 202)
+    const job = ok(await h.request({ method: 'POST', url: `/v1/datasets/${name}/sketches`, payload: { metric: 'hamming', epsilon: 2, k: 8, popcounts: { epsilon: 1 } } }), 202)
     await h.services.sketches.whenDone(job.id)
     return job.id as string
   }
@@ -145,7 +194,16 @@ async function setup(t: { teardown(fn: () => unknown): void }) {
   const revokedAnalyst = await token('analyst', ['target'])
   const revokedAdmin = await token('admin')
   for (const r of [revokedAnalyst, revokedAdmin]) ok(await h.request({ method: 'DELETE', url: `/v1/tokens/${r.id}` }), 200)
-  const ctx: Ctx = { h, sketchId, otherSketchId, spareTokenId: 'tok_does_not_matter', seq: 0 }
+  const ctx: Ctx = {
+    h,
+    sketchId,
+    otherSketchId,
+    spareTokenId: 'tok_does_not_matter',
+    seq: 0,
+    runId: await finishedRun(h, sketchId),
+    deletableRunId: await finishedRun(h, sketchId),
+    failedRunId: await failedRun(h, sketchId),
+  }
   return { h, ctx, analyst, other, revokedAnalyst, revokedAdmin }
 }
 
