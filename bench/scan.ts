@@ -9,7 +9,7 @@
  * default every native path this CPU runs but the portable one. This process prints the report.
  */
 import { spawnSync } from 'node:child_process'
-import { availableParallelism } from 'node:os'
+import { availableParallelism, loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { describeCpu, pathStatement } from './cpu.js'
 import { type ScanFigures, measurePath } from './scan-measure.js'
@@ -30,6 +30,7 @@ if (process.argv.includes('--child')) {
 const native = nativeCountFilterModule()
 const paths: NativePath[] =
   arg('--paths')?.split(',').map((p) => parseNativePath(p)!) ?? (native === null ? [] : (Object.keys(native.paths) as NativePath[]).filter((p) => p !== 'portable'))
+const startLoad = loadavg().map((x) => x.toFixed(2)).join(', ')
 const results: ScanFigures[] = []
 for (const path of paths.length > 0 ? paths : [undefined]) {
   process.stderr.write(`bench/scan: ${path ?? 'WebAssembly'} path\n`)
@@ -83,6 +84,7 @@ const statements = native === null ? ['- WebAssembly filter (native addon not bu
 console.log(`## Scan (parity, m = ${m.toLocaleString('en')}, n = 1024, k = 32, ε = 4)
 
 Machine: ${cpu.model} (${cpu.identity}), ${threads} cores, Node ${process.version}. Command: \`npm run bench -- scan\`.
+Load average at the start / end of the run: ${startLoad} / ${loadavg().map((x) => x.toFixed(2)).join(', ')}.
 Sketch: M = ${first.cells}, L = ${first.repetitions}, ${bytes / m} bytes per record, ${(bytes / 1e6).toFixed(1)} MB; top = 100. Build: ${Math.round(first.buildPerSecond).toLocaleString('en')} records/s on one core; RSS growth while holding the sketch ${(first.rssDelta / 1e6).toFixed(1)} MB = ${f2(first.rssDelta / bytes)}× its bytes (target ≤ 1.3×).
 
 Where each column's figures come from:
