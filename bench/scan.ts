@@ -96,7 +96,8 @@ Each column is its own process. Times are medians of alternated runs: the read c
 alternation with the single queries it is compared with (40 rounds after 10 warm-ups), the batches
 with their singles (9 rounds), the kernels alone with each other; a full garbage collection precedes
 every timed call. Rows "by CPU time" take this process's CPU time instead of the wall clock, for what
-runs on one thread (time spent waiting for a core is not in it). The kernels alone run in worker threads over blocks of 8192 records with cut 1 (no
+runs on one thread (time spent waiting for a core is not in it). The kernels alone and the read loop run over blocks of 8192 records, on this thread for the
+one-thread figures and in worker threads for the all-threads ones, with cut 1 (no
 record is that close, as in most blocks of a real scan, so they report nothing); the 16-byte records
 are 16 MB of random words. GB/s counts the sketch's bytes once per query. The machine has ${threads}
 cores shared with other work: figures move by tens of percent between runs.
