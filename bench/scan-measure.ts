@@ -43,6 +43,11 @@ export interface ScanFigures {
   cachedPooled: number
   cachedStream1: number
   cachedStreamAll: number
+  /** CPU-time medians (ms) of the one-thread figures: inline query, its ceiling, batch and singles per query. */
+  cpuSingle: number
+  cpuStream1: number
+  cpuBatchInline: number
+  cpuSingles32: number
 }
 
 const gc = (globalThis as { gc?: () => void }).gc
@@ -57,19 +62,26 @@ const CACHED_RECORDS = 200_000
  * A full collection before each timed call (the bench runs with --expose-gc): otherwise the garbage
  * of one measurement is collected by V8's background threads during the next, and on two cores
  * those threads take a core from the scan workers (which run at a lower priority by design).
+ * `cpu`: the medians of this process's CPU time per call (user + system), the fairer one-core cost
+ * on a shared machine for what runs on this thread (time spent waiting for a core is not in it).
  */
-async function alternate(fns: Array<() => unknown>, reps: number, warmups = 10): Promise<number[]> {
+async function alternate(fns: Array<() => unknown>, reps: number, warmups = 10): Promise<number[] & { cpu: number[] }> {
   for (let i = 0; i < warmups; i++) for (const fn of fns) await fn()
   const times = fns.map(() => [] as number[])
+  const cpu = fns.map(() => [] as number[])
   for (let i = 0; i < reps; i++) {
     for (let f = 0; f < fns.length; f++) {
       gc?.()
+      const c = process.cpuUsage()
       const s = performance.now()
       await fns[f]()
       times[f].push(performance.now() - s)
+      const used = process.cpuUsage(c)
+      cpu[f].push((used.user + used.system) / 1000)
     }
   }
-  return times.map((xs) => xs.sort((x, y) => x - y)[xs.length >> 1])
+  const median = (xs: number[]) => xs.sort((x, y) => x - y)[xs.length >> 1]
+  return Object.assign(times.map(median), { cpu: cpu.map(median) })
 }
 
 /** Records per call of the kernels alone, as the scan engine's blocks. */
@@ -194,7 +206,8 @@ export async function measurePath(m: number): Promise<ScanFigures> {
   const pool = new ScanPool(threads)
   // single queries inline and on the pool, each round also reading the sketch without counting on 1 and all threads
   const streams = native ? [() => run('stream', 1), () => run('stream', threads)] : []
-  const [single, pooled, stream1 = NaN, streamAll = NaN] = await alternate([() => scanInline(one(queries[0])), () => pool.scan(one(queries[0])), ...streams], 40)
+  const singles = await alternate([() => scanInline(one(queries[0])), () => pool.scan(one(queries[0])), ...streams], 40)
+  const [single, pooled, stream1 = NaN, streamAll = NaN] = singles
   // the same on a sketch small enough for the last-level cache, where two threads have more to share than DRAM's bandwidth
   const cachedRecords = Math.min(m, CACHED_RECORDS)
   const cached = { ...sketch, recordCount: cachedRecords, data: data.subarray(0, cachedRecords * plan.wordsPerRecord) }
@@ -204,14 +217,16 @@ export async function measurePath(m: number): Promise<ScanFigures> {
     [() => scanInline(cachedOne), () => pool.scan(cachedOne), ...cachedStreams],
     40,
   )
-  const [batchAll, singlesAll, batchPoolAll] = await alternate(
+  const batches = await alternate(
     [() => scanInline({ sketch, queries, options, top: 100 }), () => queries.forEach((q) => scanInline(one(q))), () => pool.scan({ sketch, queries, options, top: 100 })],
     9,
     2,
   )
+  const [batchAll, singlesAll, batchPoolAll] = batches
   await pool.close()
   const [kernel1, kernelAll] = native ? await alternate([() => run('filter', 1), () => run('filter', threads)], 21, 3) : [NaN, NaN]
-  const [batch64, batch16] = native ? await alternate([batchAlone(data, plan.wordsPerRecord, packed), batchAlone(small, 4, smallQueries)], 7, 2) : [NaN, NaN]
+  // per pair by CPU time: the kernel's arithmetic, without the time this thread waited for a core
+  const [batch64, batch16] = native ? (await alternate([batchAlone(data, plan.wordsPerRecord, packed), batchAlone(small, 4, smallQueries)], 7, 2)).cpu : [NaN, NaN]
   await Promise.all(workers.map((w) => w.terminate()))
 
   /** Queries per second with `concurrency` queries always waiting (a closed loop, as a busy server sees). */
@@ -263,5 +278,9 @@ export async function measurePath(m: number): Promise<ScanFigures> {
     cachedPooled,
     cachedStream1: (cachedRecords * plan.wordsPerRecord * 4) / 1e6 / cachedStream1,
     cachedStreamAll: (cachedRecords * plan.wordsPerRecord * 4) / 1e6 / cachedStreamAll,
+    cpuSingle: singles.cpu[0],
+    cpuStream1: gbPerSecond(singles.cpu[2] ?? NaN),
+    cpuBatchInline: batches.cpu[0] / queries.length,
+    cpuSingles32: batches.cpu[1] / queries.length,
   }
 }

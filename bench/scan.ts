@@ -9,7 +9,7 @@
  * default every native path this CPU runs but the portable one. This process prints the report.
  */
 import { spawnSync } from 'node:child_process'
-import { availableParallelism } from 'node:os'
+import { availableParallelism, loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { describeCpu, pathStatement } from './cpu.js'
 import { type ScanFigures, measurePath } from './scan-measure.js'
@@ -30,6 +30,7 @@ if (process.argv.includes('--child')) {
 const native = nativeCountFilterModule()
 const paths: NativePath[] =
   arg('--paths')?.split(',').map((p) => parseNativePath(p)!) ?? (native === null ? [] : (Object.keys(native.paths) as NativePath[]).filter((p) => p !== 'portable'))
+const startLoad = loadavg().map((x) => x.toFixed(2)).join(', ')
 const results: ScanFigures[] = []
 for (const path of paths.length > 0 ? paths : [undefined]) {
   process.stderr.write(`bench/scan: ${path ?? 'WebAssembly'} path\n`)
@@ -56,13 +57,15 @@ const table = [
   `|---|${results.map(() => '---|').join('')}`,
   row(`read ceiling: a native read loop, no counting (${first.streamPath} loads), 1 thread / ${threads} at once`, (r) => `${gb(r.stream1)} / ${gb(r.streamAll)} GB/s`),
   row('one query inline (one core)', (r) => `${f2(r.single)} ms: ${gb(bytes / 1e6 / r.single)} GB/s = **${f2(bytes / 1e6 / r.single / r.stream1)}** of 1 thread`),
+  row('the same by CPU time: query / ceiling', (r) => `${f2(r.cpuSingle)} ms / ${gb(r.cpuStream1)} GB/s = ${f2(bytes / 1e6 / r.cpuSingle / r.cpuStream1)}`),
   row(`one query, pool of ${threads} workers`, (r) => `${f2(r.pooled)} ms: ${gb(bytes / 1e6 / r.pooled)} GB/s = **${f2(bytes / 1e6 / r.pooled / r.streamAll)}** of ${threads} threads; ${f2(r.single / r.pooled)}× inline (memory allows ${f2(r.streamAll / r.stream1)}×)`),
   row(`one query on the first ${first.cachedRecords.toLocaleString('en')} records (${((first.cachedRecords * bytes) / m / 1e6).toFixed(1)} MB, cached): inline vs pool of ${threads}`, (r) => `${f2(r.cachedSingle)} vs ${f2(r.cachedPooled)} ms: ${f2(r.cachedSingle / r.cachedPooled)}× (reads allow ${f2(r.cachedStreamAll / r.cachedStream1)}×: ${gb(r.cachedStream1)} / ${gb(r.cachedStreamAll)} GB/s)`),
   row(`the filter kernel alone streaming the sketch, 1 thread / ${threads}`, (r) => (r.kernel1 === null ? '—' : `${gb(r.kernel1)} / ${gb(r.kernelAll!)} GB/s = ${f2(r.kernel1 / r.stream1)} / ${f2(r.kernelAll! / r.streamAll)}`)),
   row('batch of 32, one core', (r) => `${f2(r.batchInline)} ms per query`),
   row('32 single queries, one core', (r) => `${f2(r.singles32)} ms per query: batch **${f2(r.singles32 / r.batchInline)}×** fewer`),
+  row('the same by CPU time: batch / singles per query', (r) => `${f2(r.cpuBatchInline)} / ${f2(r.cpuSingles32)} ms: ${f2(r.cpuSingles32 / r.cpuBatchInline)}×`),
   row('batch of 32, pool', (r) => `${f2(r.batchPool)} ms per query (${f2(r.batchInline / r.batchPool)}× one core)`),
-  row('batch kernel alone, 32 queries, per (record, query) pair: 64 B / 16 B records', (r) => (r.pair64 === null ? '—' : `${r.pair64.toFixed(3)} / ${r.pair16!.toFixed(3)} ns`)),
+  row('batch kernel alone, 32 queries, CPU time per (record, query) pair: 64 B / 16 B records', (r) => (r.pair64 === null ? '—' : `${r.pair64.toFixed(3)} / ${r.pair16!.toFixed(3)} ns`)),
   row(`16 concurrent queries (closed loop, 4 s): 1 worker vs ${threads}`, (r) => `${r.qpsOne.toFixed(0)} vs ${r.qpsAll.toFixed(0)} queries/s (${f2(r.qpsAll / r.qpsOne)}×)`),
 ].join('\n')
 
@@ -74,7 +77,7 @@ const targets = results.flatMap((r) => {
   return [
     `- ${name}: one query inline at ${f2(inline)} of the 1-thread read ceiling (target ≥ 0.75): ${verdict(inline >= 0.75)}`,
     `- ${name}: the pool at ${f2(pooled)} of the ${threads}-thread read ceiling (target ≥ 0.75): ${verdict(pooled >= 0.75)}`,
-    `- ${name}: batch of 32 ${f2(batch)}× fewer ms per query than singles (target ≥ 3×): ${verdict(batch >= 3)}`,
+    `- ${name}: batch of 32 ${f2(batch)}× fewer ms per query than singles (target ≥ 3×): ${verdict(batch >= 3)}; by CPU time ${f2(r.cpuSingles32 / r.cpuBatchInline)}×`,
   ]
 })
 
@@ -83,6 +86,7 @@ const statements = native === null ? ['- WebAssembly filter (native addon not bu
 console.log(`## Scan (parity, m = ${m.toLocaleString('en')}, n = 1024, k = 32, ε = 4)
 
 Machine: ${cpu.model} (${cpu.identity}), ${threads} cores, Node ${process.version}. Command: \`npm run bench -- scan\`.
+Load average at the start / end of the run: ${startLoad} / ${loadavg().map((x) => x.toFixed(2)).join(', ')}.
 Sketch: M = ${first.cells}, L = ${first.repetitions}, ${bytes / m} bytes per record, ${(bytes / 1e6).toFixed(1)} MB; top = 100. Build: ${Math.round(first.buildPerSecond).toLocaleString('en')} records/s on one core; RSS growth while holding the sketch ${(first.rssDelta / 1e6).toFixed(1)} MB = ${f2(first.rssDelta / bytes)}× its bytes (target ≤ 1.3×).
 
 Where each column's figures come from:
@@ -91,7 +95,9 @@ ${statements.join('\n')}
 Each column is its own process. Times are medians of alternated runs: the read ceiling is taken in
 alternation with the single queries it is compared with (40 rounds after 10 warm-ups), the batches
 with their singles (9 rounds), the kernels alone with each other; a full garbage collection precedes
-every timed call. The kernels alone run in worker threads over blocks of 8192 records with cut 1 (no
+every timed call. Rows "by CPU time" take this process's CPU time instead of the wall clock, for what
+runs on one thread (time spent waiting for a core is not in it). The kernels alone and the read loop run over blocks of 8192 records, on this thread for the
+one-thread figures and in worker threads for the all-threads ones, with cut 1 (no
 record is that close, as in most blocks of a real scan, so they report nothing); the 16-byte records
 are 16 MB of random words. GB/s counts the sketch's bytes once per query. The machine has ${threads}
 cores shared with other work: figures move by tens of percent between runs.
