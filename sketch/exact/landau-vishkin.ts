@@ -177,22 +177,52 @@ export class WindowedLce implements LceOracle {
   }
 }
 
+/** The two F rows of a Landau–Vishkin run with cap k: 2k + 3 entries each (diagonals −k−1 … k+1). */
+export interface LvRows {
+  prev: Int32Array
+  cur: Int32Array
+}
+
+/** F rows for runs with cap at most k, to reuse across the runs of a scan (landauVishkin's `rows`). */
+export function lvRows(k: number): LvRows {
+  return { prev: new Int32Array(2 * k + 3), cur: new Int32Array(2 * k + 3) }
+}
+
+/** Longest strings landauVishkin takes: F values and their differences stay 32-bit integers. */
+const MAX_LENGTH = 2 ** 29
+
 /**
  * Landau–Vishkin over an LCE oracle. Returns the edit distance of strings of lengths na and nb if
- * it is at most k, else null. The oracle is called with 0 ≤ i ≤ na, 0 ≤ i + d ≤ nb.
+ * it is at most k, else null. The oracle is called with 0 ≤ i ≤ na, 0 ≤ i + d ≤ nb. `rows` (from
+ * lvRows(k′), k′ ≥ k) saves allocating the F rows on every call; a scan passes one for all records.
  */
-export function landauVishkin(na: number, nb: number, k: number, oracle: LceOracle): number | null {
-  if (!Number.isInteger(na) || !Number.isInteger(nb) || na < 0 || nb < 0) {
-    throw new RangeError('landauVishkin: lengths must be non-negative integers')
+export function landauVishkin(na: number, nb: number, k: number, oracle: LceOracle, rows?: LvRows): number | null {
+  if (!Number.isInteger(na) || !Number.isInteger(nb) || na < 0 || nb < 0 || na > MAX_LENGTH || nb > MAX_LENGTH) {
+    throw new RangeError('landauVishkin: lengths must be integers in [0, 2^29]')
   }
   if (!Number.isInteger(k) || k < 0) throw new RangeError('landauVishkin: k must be a non-negative integer')
+  if (rows !== undefined && (rows.prev.length < 2 * k + 3 || rows.cur.length < 2 * k + 3)) {
+    throw new RangeError('landauVishkin: rows too short for k')
+  }
+  return landauVishkinRun(na, nb, k, oracle, rows ?? lvRows(k))
+}
+
+/**
+ * landauVishkin without the argument checks, for a caller that has made them once (lcp-tree's
+ * TreeLce, per query): lengths in [0, 2^29], k a non-negative integer, rows of at least 2k + 3.
+ *
+ * Kept small on purpose: the engine can then inline it into a caller that always passes one oracle
+ * class and call that oracle's lce directly, although every mechanism's oracle runs through this
+ * one loop (measured with bench/edit's data, lcp-tree at n = 4096: as fast as a loop of its own).
+ *
+ * F rows: diagonals −k−1 … k+1 at index d + k + 1, so that d ± 1 never leaves them.
+ */
+export function landauVishkinRun(na: number, nb: number, k: number, oracle: LceOracle, rows: LvRows): number | null {
   const target = nb - na
-  if (Math.abs(target) > k) return null
-  // F values for diagonals −k−1 … k+1, index d + k + 1, so that d ± 1 never leaves the array.
-  const width = 2 * k + 3
+  if (target > k || target < -k) return null
   const shift = k + 1
-  let prev = new Int32Array(width).fill(UNREACHED)
-  let cur = new Int32Array(width).fill(UNREACHED)
+  let prev = rows.prev.fill(UNREACHED, 0, 2 * k + 3)
+  let cur = rows.cur.fill(UNREACHED, 0, 2 * k + 3)
   for (let r = 0; r <= k; r++) {
     const slackR = k - r
     let dLo = 0 - r // not -r: at r = 0 that is -0, a double, and V8 would treat every d as one
@@ -203,22 +233,22 @@ export function landauVishkin(na: number, nb: number, k: number, oracle: LceOrac
     if (target + slackR < dHi) dHi = target + slackR
     for (let d = dLo; d <= dHi; d++) {
       const at = d + shift
-      let i: number
-      if (r === 0) {
-        i = 0
-      } else {
-        i = prev[at] + 1
-        const ins = prev[at - 1]
-        if (ins > i) i = ins
-        const del = prev[at + 1] + 1
-        if (del > i) i = del
+      let i = 0
+      if (r > 0) {
+        // max(substitution, insertion, deletion) without branches (they are unpredictable here):
+        // t & (t >> 31) is min(t, 0) for 32-bit t, and F values lie in [UNREACHED, 2^29].
+        const sub = prev[at] + 1
+        let t = sub - prev[at - 1]
+        i = sub - (t & (t >> 31))
+        t = i - prev[at + 1] - 1
+        i -= t & (t >> 31)
         if (i < 0) continue
       }
       if (i > na) i = na
       if (i > nb - d) i = nb - d
       cur[at] = i + oracle.lce(i, d)
     }
-    if (r >= Math.abs(target) && cur[target + shift] >= na) return r
+    if (r >= target && r >= -target && cur[target + shift] >= na) return r
     // Entries of the other array that this round does not overwrite keep values of earlier rounds:
     // rows reachable with fewer edits, so still valid (if weaker) candidates; no clearing needed.
     const t = prev

@@ -57,7 +57,7 @@ import {
   syntheticRng,
   syntheticString,
 } from '../stats/edit-calibration.js'
-import { WindowedLce, editDistanceLV, landauVishkin, stringWindows } from '../exact/landau-vishkin.js'
+import { WindowedLce, editDistanceLV, landauVishkin, lvRows, stringWindows } from '../exact/landau-vishkin.js'
 import type {
   Calibration,
   Estimate,
@@ -216,12 +216,13 @@ export const noisyBits: SketchMechanism = {
     // Rigorous fallback: |ED(Ã,B) − ED(A,B)| ≤ H ≤ h with probability ≥ level.
     const h = binomialUpperBound(n, pTilde, 1 - level)
     const clip = (x: number): number => (x < 0 ? 0 : x > n ? n : x)
-    // One oracle for the whole scan: the query's windows are extracted once.
+    // One oracle and one pair of LV rows for the whole scan: the query's windows are extracted once.
     const oracle = new WindowedLce(query, n, stringWindows(query, 0, n), n)
+    const rows = lvRows(band)
     return (sketch: Uint32Array, offset: number): Estimate => {
       oracle.records = sketch
       oracle.base = offset
-      const observed = landauVishkin(n, n, band, oracle)
+      const observed = landauVishkin(n, n, band, oracle, rows)
       if (observed === null) {
         return { estimate: Math.min(k + 1, n), ciLow: Math.min(k + 1, n), ciHigh: n, status: 'above_k' }
       }
