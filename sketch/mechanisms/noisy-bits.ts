@@ -51,12 +51,9 @@ import {
   beltUniforms,
   calibrationNumber,
   calibrationSamples,
-  plantEdits,
   preparedBeltOf,
-  simulateFlips,
-  syntheticRng,
-  syntheticString,
 } from '../stats/edit-calibration.js'
+import { plantEdits, simulateFlips, syntheticRng, syntheticString } from '../stats/synthetic-edits.js'
 import { WindowedLce, editDistanceLV, landauVishkin, lvRows, stringWindows } from '../exact/landau-vishkin.js'
 import type {
   Calibration,

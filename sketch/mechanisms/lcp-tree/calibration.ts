@@ -8,16 +8,8 @@
  */
 import { TableCache } from '../../hash-tables.js'
 import { editDistanceLV } from '../../exact/landau-vishkin.js'
-import {
-  BeltBuilder,
-  ISOLATED_PATTERN,
-  LOCAL_PATTERN,
-  calibrationSamples,
-  plantEdits,
-  simulateFlips,
-  syntheticRng,
-  syntheticString,
-} from '../../stats/edit-calibration.js'
+import { BeltBuilder, ISOLATED_PATTERN, LOCAL_PATTERN, calibrationSamples } from '../../stats/edit-calibration.js'
+import { plantEdits, simulateFlips, syntheticRng, syntheticString } from '../../stats/synthetic-edits.js'
 import type { Calibration, Plan } from '../mechanism.js'
 import { hashSeedOf, lcpTreeLayoutOf, strideOf } from './layout.js'
 import { flipAll, lcpTreeCleanSketch } from './build.js'
