@@ -17,12 +17,12 @@ import { TreeLce } from './lce.js'
 import { hashTables } from './tables.js'
 
 /** Public seed of the calibration simulation (synthetic data, not privacy noise). */
-export const LCP_TREE_CALIBRATION_SEED = 'dpdist/lcp-tree/calibration/v1'
+const LCP_TREE_CALIBRATION_SEED = 'dpdist/lcp-tree/calibration/v1'
 
 const calibrationCache = new TableCache<Calibration>(64)
 
 /** Strata of the true distance in the calibration belt: the error grows with the distance. */
-export function lcpTreeStrata(k: number): number {
+function lcpTreeStrata(k: number): number {
   return Math.min(4, k + 1)
 }
 

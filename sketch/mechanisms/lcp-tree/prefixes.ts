@@ -17,7 +17,7 @@ import { blockParity } from './tables.js'
  * In-place transpose of a 32×32 bit matrix with MSB-first rows: afterwards bit 31 − j of a[i] is the
  * old bit 31 − i of a[j] (Hacker's Delight §7-3, five rounds of masked swaps).
  */
-export function transpose32(a: Int32Array): void {
+function transpose32(a: Int32Array): void {
   for (let i = 0; i < 16; i++) {
     const t = (a[i] ^ (a[i + 16] >>> 16)) & 0x0000ffff
     a[i] ^= t
