@@ -143,28 +143,18 @@ export function windowedLce(
   return lim
 }
 
-/** Exact LCE oracle for A (`na` bits at `aBase` of `a`) and B (`nb` bits at `bBase` of `b`). */
-export class ExactLce implements LceOracle {
-  constructor(
-    readonly a: Uint32Array,
-    readonly aBase: number,
-    readonly na: number,
-    readonly b: Uint32Array,
-    readonly bBase: number,
-    readonly nb: number,
-  ) {}
-
-  lce(i: number, d: number): number {
-    return exactLce(this.a, this.aBase, this.na, this.b, this.bBase, this.nb, i, i + d)
-  }
-}
-
 /**
- * Exact LCE oracle of one fixed string B (by its windows) against records read from an array: set
- * `records` and `base` (the record's word offset) before each LV run.
+ * Exact LCE oracle of one string B against records read from an array: set `records` and `base`
+ * (the record's word offset) before each LV run. B is given by its windows (stringWindows: a string
+ * compared with many records, a query) or, for one comparison, by its packed words (`packedB` at
+ * word offset `packedBase`, bWindows then unused). One class for both, so that the shared
+ * Landau–Vishkin loop meets a single exact oracle beside the mechanisms' own: with one kind more the
+ * engine stopped inlining lcp-tree's LCE there (about 10 % more time per record, bench/edit's data).
  */
 export class WindowedLce implements LceOracle {
   base = 0
+  packedB: Uint32Array | null = null
+  packedBase = 0
   constructor(
     public records: Uint32Array,
     readonly na: number,
@@ -173,9 +163,13 @@ export class WindowedLce implements LceOracle {
   ) {}
 
   lce(i: number, d: number): number {
+    const b = this.packedB
+    if (b !== null) return exactLce(this.records, this.base, this.na, b, this.packedBase, this.nb, i, i + d)
     return windowedLce(this.records, this.base, this.na, this.bWindows, this.nb, i, i + d, this.na)
   }
 }
+
+const NO_WINDOWS = new Int32Array(0)
 
 /** The two F rows of a Landau–Vishkin run with cap k: 2k + 3 entries each (diagonals −k−1 … k+1). */
 export interface LvRows {
@@ -271,5 +265,9 @@ export function editDistanceLV(
   aBase = 0,
   bBase = 0,
 ): number | null {
-  return landauVishkin(na, nb, k, new ExactLce(a, aBase, na, b, bBase, nb))
+  const oracle = new WindowedLce(a, na, NO_WINDOWS, nb)
+  oracle.base = aBase
+  oracle.packedB = b
+  oracle.packedBase = bBase
+  return landauVishkin(na, nb, k, oracle)
 }
