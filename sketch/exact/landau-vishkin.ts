@@ -92,10 +92,12 @@ export function exactLce(
 /**
  * All 32-bit windows of a string that is compared against many others (a query): out[y] = the 32
  * bits starting at bit y, MSB-first, zero past the end (padding bits of the last word are masked).
- * n + 1 words; one load per window instead of two shifted loads.
+ * n + 1 words (written into `into` when it has that many; entries past n are then left as they
+ * are); one load per window instead of two shifted loads.
  */
-export function stringWindows(b: Uint32Array, bBase: number, nb: number): Int32Array {
-  const out = new Int32Array(nb + 1)
+export function stringWindows(b: Uint32Array, bBase: number, nb: number, into?: Int32Array): Int32Array {
+  const out = into !== undefined && into.length > nb ? into : new Int32Array(nb + 1)
+  out[nb] = 0
   const nWords = (nb + 31) >>> 5
   const used = nb & 31
   const last = used === 0 ? -1 : -1 << (32 - used)
@@ -144,17 +146,14 @@ export function windowedLce(
 }
 
 /**
- * Exact LCE oracle of one string B against records read from an array: set `records` and `base`
- * (the record's word offset) before each LV run. B is given by its windows (stringWindows: a string
- * compared with many records, a query) or, for one comparison, by its packed words (`packedB` at
- * word offset `packedBase`, bWindows then unused). One class for both, so that the shared
- * Landau–Vishkin loop meets a single exact oracle beside the mechanisms' own: with one kind more the
- * engine stopped inlining lcp-tree's LCE there (about 10 % more time per record, bench/edit's data).
+ * Exact LCE oracle of one fixed string B (by its windows) against records read from an array: set
+ * `records` and `base` (the record's word offset) before each LV run. The only exact oracle (a single
+ * comparison, editDistanceLV, extracts B's windows too): the shared Landau–Vishkin loop inlines the
+ * LCE of the oracles it meets only while they are few and small, and lcp-tree's is one of them
+ * (with a second exact oracle class lcp-tree took about 10 % more time per record on bench/edit's data).
  */
 export class WindowedLce implements LceOracle {
   base = 0
-  packedB: Uint32Array | null = null
-  packedBase = 0
   constructor(
     public records: Uint32Array,
     readonly na: number,
@@ -163,13 +162,9 @@ export class WindowedLce implements LceOracle {
   ) {}
 
   lce(i: number, d: number): number {
-    const b = this.packedB
-    if (b !== null) return exactLce(this.records, this.base, this.na, b, this.packedBase, this.nb, i, i + d)
     return windowedLce(this.records, this.base, this.na, this.bWindows, this.nb, i, i + d, this.na)
   }
 }
-
-const NO_WINDOWS = new Int32Array(0)
 
 /** The two F rows of a Landau–Vishkin run with cap k: 2k + 3 entries each (diagonals −k−1 … k+1). */
 export interface LvRows {
@@ -185,16 +180,20 @@ export function lvRows(k: number): LvRows {
 /** Longest strings landauVishkin takes: F values and their differences stay 32-bit integers. */
 const MAX_LENGTH = 2 ** 29
 
+function checkArguments(na: number, nb: number, k: number): void {
+  if (!Number.isInteger(na) || !Number.isInteger(nb) || na < 0 || nb < 0 || na > MAX_LENGTH || nb > MAX_LENGTH) {
+    throw new RangeError('landauVishkin: lengths must be integers in [0, 2^29]')
+  }
+  if (!Number.isInteger(k) || k < 0) throw new RangeError('landauVishkin: k must be a non-negative integer')
+}
+
 /**
  * Landau–Vishkin over an LCE oracle. Returns the edit distance of strings of lengths na and nb if
  * it is at most k, else null. The oracle is called with 0 ≤ i ≤ na, 0 ≤ i + d ≤ nb. `rows` (from
  * lvRows(k′), k′ ≥ k) saves allocating the F rows on every call; a scan passes one for all records.
  */
 export function landauVishkin(na: number, nb: number, k: number, oracle: LceOracle, rows?: LvRows): number | null {
-  if (!Number.isInteger(na) || !Number.isInteger(nb) || na < 0 || nb < 0 || na > MAX_LENGTH || nb > MAX_LENGTH) {
-    throw new RangeError('landauVishkin: lengths must be integers in [0, 2^29]')
-  }
-  if (!Number.isInteger(k) || k < 0) throw new RangeError('landauVishkin: k must be a non-negative integer')
+  checkArguments(na, nb, k)
   if (rows !== undefined && (rows.prev.length < 2 * k + 3 || rows.cur.length < 2 * k + 3)) {
     throw new RangeError('landauVishkin: rows too short for k')
   }
@@ -205,9 +204,9 @@ export function landauVishkin(na: number, nb: number, k: number, oracle: LceOrac
  * landauVishkin without the argument checks, for a caller that has made them once (lcp-tree's
  * TreeLce, per query): lengths in [0, 2^29], k a non-negative integer, rows of at least 2k + 3.
  *
- * Kept small on purpose: the engine can then inline it into a caller that always passes one oracle
- * class and call that oracle's lce directly, although every mechanism's oracle runs through this
- * one loop (measured with bench/edit's data, lcp-tree at n = 4096: as fast as a loop of its own).
+ * Every mechanism's oracle runs through this one loop, so its `oracle.lce` call site sees several
+ * classes; the engine still inlines their lce there while they are few and small: WindowedLce (the
+ * exact path and noisy-bits) and lcp-tree's TreeLce. Keep it that way (see WindowedLce).
  *
  * F rows: diagonals −k−1 … k+1 at index d + k + 1, so that d ± 1 never leaves them.
  */
@@ -252,6 +251,9 @@ export function landauVishkinRun(na: number, nb: number, k: number, oracle: LceO
   return null
 }
 
+/** B's windows for editDistanceLV, reused from call to call (it is synchronous and never re-entered). */
+let pairWindows = new Int32Array(0)
+
 /**
  * Exact edit distance of A (`na` bits at word offset `aBase` of `a`) and B (`nb` bits at `bBase` of
  * `b`) if it is at most k, else null. Landau–Vishkin with the word-parallel exact LCE.
@@ -265,9 +267,10 @@ export function editDistanceLV(
   aBase = 0,
   bBase = 0,
 ): number | null {
-  const oracle = new WindowedLce(a, na, NO_WINDOWS, nb)
+  checkArguments(na, nb, k)
+  if (Math.abs(nb - na) > k) return null
+  if (pairWindows.length <= nb) pairWindows = new Int32Array(Math.max(nb + 1, 2 * pairWindows.length))
+  const oracle = new WindowedLce(a, na, stringWindows(b, bBase, nb, pairWindows), nb)
   oracle.base = aBase
-  oracle.packedB = b
-  oracle.packedBase = bBase
   return landauVishkin(na, nb, k, oracle)
 }
