@@ -54,7 +54,7 @@ import {
   preparedBeltOf,
 } from '../stats/edit-calibration.js'
 import { plantEdits, simulateFlips, syntheticRng, syntheticString } from '../stats/synthetic-edits.js'
-import { WindowedLce, editDistanceLV, landauVishkin, lvRows, stringWindows } from '../exact/landau-vishkin.js'
+import { WindowedLce, landauVishkin, lvRows, stringWindows } from '../exact/landau-vishkin.js'
 import type {
   Calibration,
   Estimate,
@@ -119,6 +119,10 @@ function simulate(n: number, k: number, pTilde: number): Calibration {
   const rng = syntheticRng(`${NOISY_BITS_CALIBRATION_SEED}/${n}/${k}/${pTilde}`)
   const belt = new BeltBuilder(k, 1, 2)
   const noisy = new Uint32Array(wordsFor(n))
+  // Both distances of a pair (A and its noisy copy against B) from B's windows, extracted once.
+  const bWindows = new Int32Array(n + 1)
+  const exact = new WindowedLce(noisy, n, bWindows, n)
+  const rows = lvRows(band)
   let sum = 0
   let sum2 = 0
   let finished = 0
@@ -127,11 +131,14 @@ function simulate(n: number, k: number, pTilde: number): Calibration {
     const isolated = s % 2 === 0
     const pattern = isolated ? ISOLATED_PATTERN : LOCAL_PATTERN
     const b = plantEdits(a, n, s % (k + 1), rng, isolated ? 'isolated' : 'local')
-    const truth = editDistanceLV(a, n, b, n, k)
+    stringWindows(b, 0, n, bWindows)
+    exact.records = a
+    const truth = landauVishkin(n, n, k, exact, rows)
     if (truth === null) throw new Error('calibration: planted edits exceeded their budget')
     noisy.set(a)
     simulateFlips(noisy, 0, n, pTilde, rng)
-    const observed = editDistanceLV(noisy, n, b, n, band)
+    exact.records = noisy
+    const observed = landauVishkin(n, n, band, exact, rows)
     if (observed === null) {
       belt.addOverflow(truth, pattern)
     } else {

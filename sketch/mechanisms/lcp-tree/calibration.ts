@@ -7,7 +7,7 @@
  * mixture of the patterns, balanced between them.
  */
 import { TableCache } from '../../hash-tables.js'
-import { editDistanceLV } from '../../exact/landau-vishkin.js'
+import { WindowedLce, landauVishkin, lvRows, stringWindows } from '../../exact/landau-vishkin.js'
 import { BeltBuilder, ISOLATED_PATTERN, LOCAL_PATTERN, calibrationSamples } from '../../stats/edit-calibration.js'
 import { plantEdits, simulateFlips, syntheticRng, syntheticString } from '../../stats/synthetic-edits.js'
 import type { Calibration, Plan } from '../mechanism.js'
@@ -49,16 +49,22 @@ function simulate(plan: Plan, pTilde: number): Calibration {
   const sketch = new Uint32Array(layout.wordsPerRecord)
   let query: Uint32Array = new Uint32Array(0)
   let oracle: TreeLce | null = null
+  // The true distances: exact Landau–Vishkin against the query's windows, extracted once per query.
+  const queryWindows = new Int32Array(n + 1)
+  const exact = new WindowedLce(sketch, n, queryWindows, n)
+  const exactRows = lvRows(k)
   let sum = 0
   let sum2 = 0
   for (let s = 0; s < samples; s++) {
     if (s % perQuery === 0 || oracle === null) {
       query = syntheticString(n, rng)
       oracle = new TreeLce(layout, k, tables, query)
+      stringWindows(query, 0, n, queryWindows)
     }
     const isolated = s % 2 === 0
     const record = plantEdits(query, n, s % (k + 1), rng, isolated ? 'isolated' : 'local')
-    const truth = editDistanceLV(record, n, query, n, k)
+    exact.records = record
+    const truth = landauVishkin(n, n, k, exact, exactRows)
     if (truth === null) throw new Error('calibration: planted edits exceeded their budget')
     lcpTreeCleanSketch(layout, nibble, record, 0, sketch, 0)
     flipAll(layout, sketch, 0, flip)
