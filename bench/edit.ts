@@ -6,7 +6,7 @@
  * data with k = 32.
  *
  * Data: one random query B of n bits; 90 % of the m records are B with planted edits (a budget
- * uniform in 0..32, sketch/stats/edit-calibration.ts plantEdits), 10 % are unrelated random strings.
+ * uniform in 0..32, sketch/stats/synthetic-edits.ts plantEdits), 10 % are unrelated random strings.
  * Synthetic data comes from a seeded generator; privacy noise from the production NoiseSource.
  *
  * Reports per (m, n): ms per query (one thread, best of the repetitions), bytes per record, build
@@ -23,10 +23,10 @@ import { cpus, loadavg, totalmem } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { wordsFor } from '../sketch/bits.js'
 import { editDistanceCapped } from '../sketch/exact/edit.js'
-import { plantEdits, syntheticRng, syntheticString } from '../sketch/stats/edit-calibration.js'
+import { plantEdits, syntheticRng, syntheticString } from '../sketch/stats/synthetic-edits.js'
 import { WindowedLce, landauVishkin, stringWindows } from '../sketch/exact/landau-vishkin.js'
 import type { Estimate, SketchMechanism } from '../sketch/mechanisms/mechanism.js'
-import { lcpTree } from '../sketch/mechanisms/lcp-tree.js'
+import { lcpTree } from '../sketch/mechanisms/lcp-tree/index.js'
 import { noisyBits } from '../sketch/mechanisms/noisy-bits.js'
 import { flipProbability } from '../privacy/randomized-response.js'
 import { productionNoiseSource } from '../privacy/noise-source.js'

@@ -24,7 +24,6 @@
  * Popcount is the SWAR reduction (Hacker's Delight §5-1): 2-bit sums, 4-bit sums, byte sums, then a
  * multiply (or a byte-lane fold) to add the bytes.
  */
-
 export type Encoding = 'binary' | 'hex' | 'base64'
 
 /** Malformed bit-string input. The message never contains the input itself. */
@@ -59,12 +58,15 @@ for (let d = 0; d < 6; d++) {
   HEX_VALUE[97 + d] = 10 + d
 }
 
+const B64_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
 /** Character code → base64 sextet, INVALID elsewhere (codes < 128 only; '=' is handled apart). */
 const B64_VALUE = new Uint8Array(128).fill(INVALID)
-{
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
-  for (let v = 0; v < 64; v++) B64_VALUE[alphabet.charCodeAt(v)] = v
-}
+for (let v = 0; v < 64; v++) B64_VALUE[B64_ALPHABET.charCodeAt(v)] = v
+/** Sextet → character code, and hex digit → lowercase character code (the formatters' output). */
+const B64_CODE = Uint8Array.from(B64_ALPHABET, (c) => c.charCodeAt(0))
+const HEX_CODE = Uint8Array.from('0123456789abcdef', (c) => c.charCodeAt(0))
+/** Turns character codes into a string; every formatter writes ASCII only, which latin1 decodes exactly. */
+const ASCII = new TextDecoder('latin1')
 
 /**
  * Small outputs are carved out of shared slabs, as Buffer's pool does: V8 gives a typed array of more
@@ -272,17 +274,51 @@ export function formatBits(bytes: Uint8Array, encoding: Encoding, n: number): st
   checkPackedBytes(bytes, n)
   switch (encoding) {
     case 'binary': {
-      const chars = Buffer.allocUnsafe(n)
+      const chars = new Uint8Array(n)
       for (let i = 0; i < n; i++) chars[i] = CHAR_0 | ((bytes[i >>> 3] >>> (7 - (i & 7))) & 1)
-      return chars.toString('latin1')
+      return ASCII.decode(chars)
     }
     case 'hex':
-      return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
+      return formatHex(bytes)
     case 'base64':
-      return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')
+      return formatBase64(bytes)
     default:
       throw new RangeError('unknown bit-string encoding')
   }
+}
+
+/** Lowercase hex of the bytes, two digits each. */
+function formatHex(bytes: Uint8Array): string {
+  const chars = new Uint8Array(2 * bytes.length)
+  for (let i = 0; i < bytes.length; i++) {
+    chars[2 * i] = HEX_CODE[bytes[i] >>> 4]
+    chars[2 * i + 1] = HEX_CODE[bytes[i] & 15]
+  }
+  return ASCII.decode(chars)
+}
+
+/** Standard base64 of the bytes (RFC 4648 §4), with `=` padding. */
+function formatBase64(bytes: Uint8Array): string {
+  const nBytes = bytes.length
+  const chars = new Uint8Array(4 * Math.ceil(nBytes / 3))
+  let o = 0
+  let i = 0
+  for (; i + 2 < nBytes; i += 3, o += 4) {
+    const triple = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2]
+    chars[o] = B64_CODE[triple >>> 18]
+    chars[o + 1] = B64_CODE[(triple >>> 12) & 63]
+    chars[o + 2] = B64_CODE[(triple >>> 6) & 63]
+    chars[o + 3] = B64_CODE[triple & 63]
+  }
+  if (i < nBytes) {
+    // One or two bytes left: two or three characters, then padding.
+    const pair = (bytes[i] << 8) | (i + 1 < nBytes ? bytes[i + 1] : 0)
+    chars[o] = B64_CODE[pair >>> 10]
+    chars[o + 1] = B64_CODE[(pair >>> 4) & 63]
+    chars[o + 2] = i + 1 < nBytes ? B64_CODE[(pair << 2) & 63] : CHAR_EQ
+    chars[o + 3] = CHAR_EQ
+  }
+  return ASCII.decode(chars)
 }
 
 /** Checks that `bytes` are the canonical packed form of an n-bit string: exact length, zero padding. */

@@ -70,6 +70,28 @@ function loadPattern(words: Uint32Array, offset: number, n: number, into: Int32A
   for (let w = 0; w < nWords; w++) into[w] = reverse32(words[offset + w])
 }
 
+/** Column 0 of the band (exact: D(i, 0) = i) for the blocks banded at column 1; returns the last of them. */
+function startBand(np: number, dHigh: number, lastBlock: number): number {
+  const bLast = (Math.min(np, 1 + dHigh) - 1) >>> 5
+  for (let b = 0; b <= bLast; b++) {
+    blockPv[b] = -1
+    blockMv[b] = 0
+    blockScore[b] = b === lastBlock ? np : 32 * (b + 1)
+  }
+  return bLast
+}
+
+/**
+ * Early-exit bound of a column whose blocks all end above k: some row of blocks bFirst..bLast may
+ * still be within k (its value is the block's last-row value minus the vertical deltas below it).
+ */
+function pathMayPass(bFirst: number, bLast: number, lastBlock: number, lastBlockMask: number, k: number): boolean {
+  for (let b = bFirst; b <= bLast; b++) {
+    if (blockScore[b] - popcount32(blockPv[b] & (b === lastBlock ? lastBlockMask : ~1)) <= k) return true
+  }
+  return false
+}
+
 /**
  * Banded block Myers. Requires np ≥ 1, nt ≥ 1, |np − nt| ≤ k, and `pattern` holding the
  * bit-reversed pattern words. Returns ED if ≤ k, else k + 1.
@@ -91,13 +113,7 @@ function bandedMyers(pattern: Int32Array, np: number, text: Uint32Array, textOff
   const dLow = Math.min(0, delta) - half
   const dHigh = Math.max(0, delta) + half
 
-  // Column 0 is exact (D(i,0) = i) for the blocks banded at column 1.
-  let bLast = (Math.min(np, 1 + dHigh) - 1) >>> 5
-  for (let b = 0; b <= bLast; b++) {
-    pvs[b] = -1
-    mvs[b] = 0
-    scores[b] = b === lastBlock ? np : 32 * (b + 1)
-  }
+  let bLast = startBand(np, dHigh, lastBlock)
 
   let j = 0
   for (let w = 0; j < nt; w++) {
@@ -147,20 +163,9 @@ function bandedMyers(pattern: Int32Array, np: number, text: Uint32Array, textOff
         hin = hout
       }
 
-      if (minScore > k) {
-        // A block's rows are ≥ its last-row value − 31, so the popcount bound is only needed when
-        // some block is within 31 of the cap.
-        let pathMayPass = false
-        if (minScore - 31 <= k) {
-          for (let b = bFirst; b <= bLast; b++) {
-            if (scores[b] - popcount32(pvs[b] & (b === lastBlock ? lastBlockMask : ~1)) <= k) {
-              pathMayPass = true
-              break
-            }
-          }
-        }
-        if (!pathMayPass) return k + 1
-      }
+      // A block's rows are ≥ its last-row value − 31, so the popcount bound is only needed when
+      // some block is within 31 of the cap.
+      if (minScore > k && (minScore - 31 > k || !pathMayPass(bFirst, bLast, lastBlock, lastBlockMask, k))) return k + 1
     }
   }
   const distance = scores[lastBlock]

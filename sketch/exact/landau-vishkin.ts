@@ -93,10 +93,12 @@ export function exactLce(
 /**
  * All 32-bit windows of a string that is compared against many others (a query): out[y] = the 32
  * bits starting at bit y, MSB-first, zero past the end (padding bits of the last word are masked).
- * n + 1 words; one load per window instead of two shifted loads.
+ * n + 1 words (written into `into` when it has that many; entries past n are then left as they
+ * are); one load per window instead of two shifted loads.
  */
-export function stringWindows(b: Uint32Array, bBase: number, nb: number): Int32Array {
-  const out = new Int32Array(nb + 1)
+export function stringWindows(b: Uint32Array, bBase: number, nb: number, into?: Int32Array): Int32Array {
+  const out = into !== undefined && into.length > nb ? into : new Int32Array(nb + 1)
+  out[nb] = 0
   const nWords = (nb + 31) >>> 5
   const used = nb & 31
   const last = used === 0 ? -1 : -1 << (32 - used)
@@ -144,25 +146,12 @@ export function windowedLce(
   return lim
 }
 
-/** Exact LCE oracle for A (`na` bits at `aBase` of `a`) and B (`nb` bits at `bBase` of `b`). */
-export class ExactLce implements LceOracle {
-  constructor(
-    readonly a: Uint32Array,
-    readonly aBase: number,
-    readonly na: number,
-    readonly b: Uint32Array,
-    readonly bBase: number,
-    readonly nb: number,
-  ) {}
-
-  lce(i: number, d: number): number {
-    return exactLce(this.a, this.aBase, this.na, this.b, this.bBase, this.nb, i, i + d)
-  }
-}
-
 /**
  * Exact LCE oracle of one fixed string B (by its windows) against records read from an array: set
- * `records` and `base` (the record's word offset) before each LV run.
+ * `records` and `base` (the record's word offset) before each LV run. The only exact oracle (a single
+ * comparison, editDistanceLV, extracts B's windows too): the shared Landau–Vishkin loop inlines the
+ * LCE of the oracles it meets only while they are few and small, and lcp-tree's is one of them
+ * (with a second exact oracle class lcp-tree took about 10 % more time per record on bench/edit's data).
  */
 export class WindowedLce implements LceOracle {
   base = 0
@@ -178,22 +167,56 @@ export class WindowedLce implements LceOracle {
   }
 }
 
-/**
- * Landau–Vishkin over an LCE oracle. Returns the edit distance of strings of lengths na and nb if
- * it is at most k, else null. The oracle is called with 0 ≤ i ≤ na, 0 ≤ i + d ≤ nb.
- */
-export function landauVishkin(na: number, nb: number, k: number, oracle: LceOracle): number | null {
-  if (!Number.isInteger(na) || !Number.isInteger(nb) || na < 0 || nb < 0) {
-    throw new RangeError('landauVishkin: lengths must be non-negative integers')
+/** The two F rows of a Landau–Vishkin run with cap k: 2k + 3 entries each (diagonals −k−1 … k+1). */
+export interface LvRows {
+  prev: Int32Array
+  cur: Int32Array
+}
+
+/** F rows for runs with cap at most k, to reuse across the runs of a scan (landauVishkin's `rows`). */
+export function lvRows(k: number): LvRows {
+  return { prev: new Int32Array(2 * k + 3), cur: new Int32Array(2 * k + 3) }
+}
+
+/** Longest strings landauVishkin takes: F values and their differences stay 32-bit integers. */
+const MAX_LENGTH = 2 ** 29
+
+function checkArguments(na: number, nb: number, k: number): void {
+  if (!Number.isInteger(na) || !Number.isInteger(nb) || na < 0 || nb < 0 || na > MAX_LENGTH || nb > MAX_LENGTH) {
+    throw new RangeError('landauVishkin: lengths must be integers in [0, 2^29]')
   }
   if (!Number.isInteger(k) || k < 0) throw new RangeError('landauVishkin: k must be a non-negative integer')
+}
+
+/**
+ * Landau–Vishkin over an LCE oracle. Returns the edit distance of strings of lengths na and nb if
+ * it is at most k, else null. The oracle is called with 0 ≤ i ≤ na, 0 ≤ i + d ≤ nb. `rows` (from
+ * lvRows(k′), k′ ≥ k) saves allocating the F rows on every call; a scan passes one for all records.
+ */
+export function landauVishkin(na: number, nb: number, k: number, oracle: LceOracle, rows?: LvRows): number | null {
+  checkArguments(na, nb, k)
+  if (rows !== undefined && (rows.prev.length < 2 * k + 3 || rows.cur.length < 2 * k + 3)) {
+    throw new RangeError('landauVishkin: rows too short for k')
+  }
+  return landauVishkinRun(na, nb, k, oracle, rows ?? lvRows(k))
+}
+
+/**
+ * landauVishkin without the argument checks, for a caller that has made them once (lcp-tree's
+ * TreeLce, per query): lengths in [0, 2^29], k a non-negative integer, rows of at least 2k + 3.
+ *
+ * Every mechanism's oracle runs through this one loop, so its `oracle.lce` call site sees several
+ * classes; the engine still inlines their lce there while they are few and small: WindowedLce (the
+ * exact path and noisy-bits) and lcp-tree's TreeLce. Keep it that way (see WindowedLce).
+ *
+ * F rows: diagonals −k−1 … k+1 at index d + k + 1, so that d ± 1 never leaves them.
+ */
+export function landauVishkinRun(na: number, nb: number, k: number, oracle: LceOracle, rows: LvRows): number | null {
   const target = nb - na
-  if (Math.abs(target) > k) return null
-  // F values for diagonals −k−1 … k+1, index d + k + 1, so that d ± 1 never leaves the array.
-  const width = 2 * k + 3
+  if (target > k || target < -k) return null
   const shift = k + 1
-  let prev = new Int32Array(width).fill(UNREACHED)
-  let cur = new Int32Array(width).fill(UNREACHED)
+  let prev = rows.prev.fill(UNREACHED, 0, 2 * k + 3)
+  let cur = rows.cur.fill(UNREACHED, 0, 2 * k + 3)
   for (let r = 0; r <= k; r++) {
     const slackR = k - r
     let dLo = 0 - r // not -r: at r = 0 that is -0, a double, and V8 would treat every d as one
@@ -204,22 +227,22 @@ export function landauVishkin(na: number, nb: number, k: number, oracle: LceOrac
     if (target + slackR < dHi) dHi = target + slackR
     for (let d = dLo; d <= dHi; d++) {
       const at = d + shift
-      let i: number
-      if (r === 0) {
-        i = 0
-      } else {
-        i = prev[at] + 1
-        const ins = prev[at - 1]
-        if (ins > i) i = ins
-        const del = prev[at + 1] + 1
-        if (del > i) i = del
+      let i = 0
+      if (r > 0) {
+        // max(substitution, insertion, deletion) without branches (they are unpredictable here):
+        // t & (t >> 31) is min(t, 0) for 32-bit t, and F values lie in [UNREACHED, 2^29].
+        const sub = prev[at] + 1
+        let t = sub - prev[at - 1]
+        i = sub - (t & (t >> 31))
+        t = i - prev[at + 1] - 1
+        i -= t & (t >> 31)
         if (i < 0) continue
       }
       if (i > na) i = na
       if (i > nb - d) i = nb - d
       cur[at] = i + oracle.lce(i, d)
     }
-    if (r >= Math.abs(target) && cur[target + shift] >= na) return r
+    if (r >= target && r >= -target && cur[target + shift] >= na) return r
     // Entries of the other array that this round does not overwrite keep values of earlier rounds:
     // rows reachable with fewer edits, so still valid (if weaker) candidates; no clearing needed.
     const t = prev
@@ -228,6 +251,9 @@ export function landauVishkin(na: number, nb: number, k: number, oracle: LceOrac
   }
   return null
 }
+
+/** B's windows for editDistanceLV, reused from call to call (it is synchronous and never re-entered). */
+let pairWindows = new Int32Array(0)
 
 /**
  * Exact edit distance of A (`na` bits at word offset `aBase` of `a`) and B (`nb` bits at `bBase` of
@@ -242,5 +268,10 @@ export function editDistanceLV(
   aBase = 0,
   bBase = 0,
 ): number | null {
-  return landauVishkin(na, nb, k, new ExactLce(a, aBase, na, b, bBase, nb))
+  checkArguments(na, nb, k)
+  if (Math.abs(nb - na) > k) return null
+  if (pairWindows.length <= nb) pairWindows = new Int32Array(Math.max(nb + 1, 2 * pairWindows.length))
+  const oracle = new WindowedLce(a, na, stringWindows(b, bBase, nb, pairWindows), nb)
+  oracle.base = aBase
+  return landauVishkin(na, nb, k, oracle)
 }

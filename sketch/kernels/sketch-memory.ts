@@ -46,11 +46,6 @@ export function allocateSketchMemory(words: number): SketchMemory {
   return { data: new Uint32Array(memory.buffer, DATA_OFFSET, words), memory }
 }
 
-/** The sketch view of a memory made by allocateSketchMemory (in another thread, say). */
-export function sketchView(memory: WasmMemory, words: number): Uint32Array {
-  return new Uint32Array(memory.buffer, DATA_OFFSET, words)
-}
-
 /**
  * Takes a free scratch slot of the memory; returns its byte address and a release function, or null
  * when every slot is taken.

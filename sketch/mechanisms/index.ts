@@ -6,7 +6,7 @@
  */
 import type { MechanismName, SketchMechanism } from './mechanism.js'
 import { parity } from './parity.js'
-import { lcpTree } from './lcp-tree.js'
+import { lcpTree } from './lcp-tree/index.js'
 import { noisyBits } from './noisy-bits.js'
 import { pl07 } from './pl07.js'
 

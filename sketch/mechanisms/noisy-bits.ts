@@ -51,13 +51,10 @@ import {
   beltUniforms,
   calibrationNumber,
   calibrationSamples,
-  plantEdits,
   preparedBeltOf,
-  simulateFlips,
-  syntheticRng,
-  syntheticString,
 } from '../stats/edit-calibration.js'
-import { WindowedLce, editDistanceLV, landauVishkin, stringWindows } from '../exact/landau-vishkin.js'
+import { plantEdits, simulateFlips, syntheticRng, syntheticString } from '../stats/synthetic-edits.js'
+import { WindowedLce, landauVishkin, lvRows, stringWindows } from '../exact/landau-vishkin.js'
 import type {
   Calibration,
   Estimate,
@@ -122,6 +119,10 @@ function simulate(n: number, k: number, pTilde: number): Calibration {
   const rng = syntheticRng(`${NOISY_BITS_CALIBRATION_SEED}/${n}/${k}/${pTilde}`)
   const belt = new BeltBuilder(k, 1, 2)
   const noisy = new Uint32Array(wordsFor(n))
+  // Both distances of a pair (A and its noisy copy against B) from B's windows, extracted once.
+  const bWindows = new Int32Array(n + 1)
+  const exact = new WindowedLce(noisy, n, bWindows, n)
+  const rows = lvRows(band)
   let sum = 0
   let sum2 = 0
   let finished = 0
@@ -130,11 +131,14 @@ function simulate(n: number, k: number, pTilde: number): Calibration {
     const isolated = s % 2 === 0
     const pattern = isolated ? ISOLATED_PATTERN : LOCAL_PATTERN
     const b = plantEdits(a, n, s % (k + 1), rng, isolated ? 'isolated' : 'local')
-    const truth = editDistanceLV(a, n, b, n, k)
+    stringWindows(b, 0, n, bWindows)
+    exact.records = a
+    const truth = landauVishkin(n, n, k, exact, rows)
     if (truth === null) throw new Error('calibration: planted edits exceeded their budget')
     noisy.set(a)
     simulateFlips(noisy, 0, n, pTilde, rng)
-    const observed = editDistanceLV(noisy, n, b, n, band)
+    exact.records = noisy
+    const observed = landauVishkin(n, n, band, exact, rows)
     if (observed === null) {
       belt.addOverflow(truth, pattern)
     } else {
@@ -216,12 +220,13 @@ export const noisyBits: SketchMechanism = {
     // Rigorous fallback: |ED(Ã,B) − ED(A,B)| ≤ H ≤ h with probability ≥ level.
     const h = binomialUpperBound(n, pTilde, 1 - level)
     const clip = (x: number): number => (x < 0 ? 0 : x > n ? n : x)
-    // One oracle for the whole scan: the query's windows are extracted once.
+    // One oracle and one pair of LV rows for the whole scan: the query's windows are extracted once.
     const oracle = new WindowedLce(query, n, stringWindows(query, 0, n), n)
+    const rows = lvRows(band)
     return (sketch: Uint32Array, offset: number): Estimate => {
       oracle.records = sketch
       oracle.base = offset
-      const observed = landauVishkin(n, n, band, oracle)
+      const observed = landauVishkin(n, n, band, oracle, rows)
       if (observed === null) {
         return { estimate: Math.min(k + 1, n), ciLow: Math.min(k + 1, n), ciHigh: n, status: 'above_k' }
       }

@@ -47,7 +47,7 @@ import type {
   SketchMechanism,
 } from './mechanism.js'
 import { rejectUnknownOptions } from './mechanism.js'
-import { cellSign, chooseParityParameters, parityBelt } from '../stats/parity-model.js'
+import { chooseParityParameters, collisionInversionTable, parityBelt, paritySaturation } from '../stats/parity-model.js'
 
 /** Default per-record memory cap of the parameter chooser (bytes). */
 export const DEFAULT_MAX_BYTES_PER_RECORD = 4096
@@ -131,34 +131,12 @@ export function parityCleanSketch(
   sketchSetBits(record, recordOffset, plan.n, table, L, out, outOffset)
 }
 
-/** Saturation constants: T_cap = M/4, x_cap = (1 − 2/M)^{M/4}, and the first saturated S = Σ C_r. */
-export function paritySaturation(M: number, L: number, pTilde: number): { tCap: number; xCap: number; sSat: number } {
-  const tCap = M / 4
-  const xCap = cellSign(M, tCap)
-  // 1 − 2Ō/M < x_cap  ⟺  S/L > M p̃ + (1 − 2p̃)·M(1 − x_cap)/2.
-  const perRep = M * pTilde + ((1 - 2 * pTilde) * M * (1 - xCap)) / 2
-  return { tCap, xCap, sSat: Math.floor(L * perRep) + 1 }
-}
-
-/** T̂_r for every count C ∈ 0..M: debias, clamp at x_cap, invert collisions. */
-export function parityInversionTable(M: number, pTilde: number): Float64Array {
-  const { tCap, xCap } = paritySaturation(M, 1, pTilde)
-  const lnStep = Math.log1p(-2 / M)
-  const out = new Float64Array(M + 1)
-  for (let c = 0; c <= M; c++) {
-    const debiased = (c - M * pTilde) / (1 - 2 * pTilde)
-    const x = 1 - (2 * debiased) / M
-    out[c] = x <= xCap ? tCap : Math.log(x) / lnStep
-  }
-  return out
-}
-
 /**
  * The estimator before clipping to [0, n] (exposed for accuracy tests): mean over repetitions of the
  * clamped inversions of the counts C_r.
  */
 export function parityRawEstimate(counts: ArrayLike<number>, M: number, pTilde: number): number {
-  const inv = parityInversionTable(M, pTilde)
+  const inv = collisionInversionTable(M, pTilde)
   let sum = 0
   for (let r = 0; r < counts.length; r++) sum += inv[counts[r]]
   return sum / counts.length
@@ -214,7 +192,7 @@ function answerTables(plan: Plan, pTilde: number, alpha: number, stored: ParityC
         ? stored
         : belts.get(key, () => parityBelt(M, L, pTilde, alpha, n, sSat))
     const { low, high } = invertIntegerBelt(belt.accLo, belt.accHi, L * M, n)
-    const inversion = parityInversionTable(M, pTilde)
+    const inversion = collisionInversionTable(M, pTilde)
     const cap = Math.min(tCap, n)
     let byCount: Estimate[] | null = null
     if (L === 1) {

@@ -6,11 +6,12 @@
  * result over noisy equality tests for lcp-tree) whose error G = S − t, t = ED(A, B), has a
  * distribution that depends on n, the realised flip probability p̃, k, t and the edit pattern. We
  * simulate it on synthetic pairs: A uniform in {0,1}^n, B = A with planted edits (a budget cycling
- * through 0..k), the mechanism's own noise applied with p̃. Pairs alternate between two patterns
- * with a table each (plantEdits): isolated substitutions (the most separate mismatch sites per unit
- * of distance: the most parity cancellations and LCE segments, the widest G) and local edits
- * (substitutions, short shifts and bursts: clustered sites, the narrowest G). Typical edits lie
- * between the two; the pattern of a record cannot be observed from its private sketch.
+ * through 0..k), the mechanism's own noise applied with p̃ (sketch/stats/synthetic-edits.ts). Pairs
+ * alternate between two patterns with a table each (plantEdits): isolated substitutions (the most
+ * separate mismatch sites per unit of distance: the most parity cancellations and LCE segments, the
+ * widest G) and local edits (substitutions, short shifts and bursts: clustered sites, the narrowest
+ * G). Typical edits lie between the two; the pattern of a record cannot be observed from its private
+ * sketch.
  *
  * Confidence belt (Neyman construction, randomized): the true distances 0..k are split into a few
  * strata of consecutive values (one when G hardly depends on t). For a level ℓ each stratum gets an
@@ -47,96 +48,11 @@
  * Caveat: the tables describe uniformly random strings with planted edits; strongly repetitive data
  * can behave differently (callers add a rigorous fallback where one exists).
  */
-import seedrandom from 'seedrandom'
 import type { Calibration } from '../mechanisms/mechanism.js'
-import { packBits, randomBits, unpackBits, wordsFor } from '../bits.js'
+import { wordsFor } from '../bits.js'
 import { fmix32 } from '../hash-tables.js'
-
-/** Deterministic generator for calibration and synthetic data (never for privacy noise). */
-export interface SyntheticRng {
-  /** Uniform 32-bit unsigned integer. */
-  nextUint32(): number
-  /** Uniform double in (0, 1]. */
-  nextOpen(): number
-}
-
-export function syntheticRng(seed: string): SyntheticRng {
-  const prng = seedrandom.alea(seed)
-  return {
-    nextUint32: () => prng.int32() >>> 0,
-    nextOpen: () => 1 - prng.double(),
-  }
-}
-
-/**
- * Flips each of cells 0..nCells−1 of the string at words[offset..] independently with probability p
- * (simulation only: geometric gaps between flips, O(nCells·p) draws).
- */
-export function simulateFlips(words: Uint32Array, offset: number, nCells: number, p: number, rng: SyntheticRng): number {
-  if (!(p > 0)) return 0
-  if (p > 0.5) throw new RangeError('simulateFlips: p must be at most 1/2')
-  const logQ = Math.log1p(-p)
-  let flips = 0
-  let c = Math.floor(Math.log(rng.nextOpen()) / logQ)
-  while (c < nCells) {
-    words[offset + (c >>> 5)] ^= 1 << (31 - (c & 31))
-    flips++
-    c += 1 + Math.floor(Math.log(rng.nextOpen()) / logQ)
-  }
-  return flips
-}
-
-/**
- * A copy of the n-bit string `base` with planted edits of total cost ≤ budget (so its edit distance
- * to `base` is at most budget) and the same length. Each step picks one of four kinds uniformly
- * (the last three only when at least 2 remain): a substitution (cost 1); a deletion and an insertion
- * of a random bit at independent random positions (cost ≤ 2); a local shift, deletion and insertion
- * 1–64 positions apart (cost ≤ 2); a burst of 2–3 adjacent substitutions (cost ≤ its length).
- * Other patterns (`pattern`; `true` stands for 'isolated', `false` for 'mixed'):
- * - 'isolated': every step is a substitution at a uniform position (isolated mismatches: the most
- *   separate LCE segments and mismatch pairs per unit of distance);
- * - 'local': substitutions, local shifts and bursts, one third each, no far deletion/insertion
- *   pairs (those act like two isolated edits): mismatch sites clustered, the fewest parity
- *   cancellations per unit of distance.
- */
-export type EditPattern = 'mixed' | 'isolated' | 'local'
-
-export function plantEdits(
-  base: Uint32Array,
-  n: number,
-  budget: number,
-  rng: SyntheticRng,
-  pattern: EditPattern | boolean = 'mixed',
-): Uint32Array {
-  const mode: EditPattern = pattern === true ? 'isolated' : pattern === false ? 'mixed' : pattern
-  const bits = unpackBits(base, n, new Uint8Array(n + 1))
-  let remaining = budget
-  while (remaining > 0 && n > 0) {
-    const u = rng.nextUint32()
-    const kind = remaining < 2 || n <= 1 || mode === 'isolated' ? 0 : mode === 'local' ? (u % 3 === 0 ? 0 : (u % 3) + 1) : u & 3
-    const at = (u >>> 2) % n
-    if (kind === 1 || kind === 2) {
-      bits.copyWithin(at, at + 1, n)
-      const to = kind === 1 ? rng.nextUint32() % n : Math.min(n - 1, at + 1 + (rng.nextUint32() & 63))
-      bits.copyWithin(to + 1, to, n - 1)
-      bits[to] = (u >>> 31) & 1
-      remaining -= 2
-    } else if (kind === 3) {
-      const len = remaining >= 3 && (u & 4) !== 0 ? 3 : 2
-      for (let q = 0; q < len && at + q < n; q++) bits[at + q] ^= 1
-      remaining -= len
-    } else {
-      bits[at] ^= 1
-      remaining -= 1
-    }
-  }
-  return packBits(bits, n)
-}
-
-/** A uniformly random n-bit string from the synthetic generator. */
-export function syntheticString(n: number, rng: SyntheticRng): Uint32Array {
-  return randomBits(n, rng.nextUint32)
-}
+import type { RandomizedRegion } from './belt-region.js'
+import { MIN_TAIL_SAMPLES, randomizedRegion } from './belt-region.js'
 
 /** Histogram of the integer error G = S − ED(A, B); `overflow` counts runs where S was censored. */
 export interface ErrorTable {
@@ -192,25 +108,6 @@ export function readErrorTable(value: unknown): ErrorTable {
   }
   return t as ErrorTable
 }
-
-/** Mean and standard deviation of the tabulated error (overflow excluded). */
-export function errorMoments(table: ErrorTable): { mean: number; sd: number } {
-  let s = 0
-  let s2 = 0
-  let w = 0
-  table.counts.forEach((c, q) => {
-    const v = table.min + q
-    s += c * v
-    s2 += c * v * v
-    w += c
-  })
-  if (w === 0) return { mean: 0, sd: 0 }
-  const mean = s / w
-  return { mean, sd: Math.sqrt(Math.max(0, s2 / w - mean * mean)) }
-}
-
-/** Fewest simulated runs that must fall outside an interval for its tails to be resolved by the table. */
-export const MIN_TAIL_SAMPLES = 20
 
 /** Reads a numeric field of a Calibration, throwing on anything else. */
 export function calibrationNumber(cal: Calibration, key: string): number {
@@ -282,156 +179,6 @@ export function readBelt(value: unknown): ErrorTable[][] {
 export function calibrationSamples(budget: number, costPerSample: number, max: number): number {
   const fit = Math.min(max, Math.floor(budget / Math.max(1, costPerSample)))
   return fit < 20 * MIN_TAIL_SAMPLES ? 0 : fit
-}
-
-/**
- * A randomized acceptance region of the error G: the values lo < g < hi are always accepted, lo
- * only when U < pLo and hi only when U < pHi, with U uniform on [0, 1) (one per record and query,
- * see beltUniforms). Whenever pLo or pHi is below 1, lo < hi and the always-accepted core is not
- * empty, so for every U the accepted set is a non-empty run of consecutive values.
- */
-export interface RandomizedRegion {
-  lo: number
-  hi: number
-  pLo: number
-  pHi: number
-  /** P[G accepted] averaged over U under the pooled simulated model: the level, unless forced above it. */
-  mass: number
-  /** The same under each simulated edit pattern's own table. */
-  patternMass: number[]
-}
-
-/** Differences below this are rounding, not a preference between two regions. */
-const KEY_EPS = 1e-12
-
-/**
- * The randomized acceptance region for one stratum at `level`, or null when the tables cannot resolve
- * it (fewer than MIN_TAIL_SAMPLES pooled runs would fall outside, or the mass the tables resolve is
- * below the level, e.g. too much overflow).
- *
- * Model: the pooled pmf of G is the equal-weight mixture of the patterns' tables. A candidate is a core
- * run [a, b] of always-accepted values plus fractions of its two neighbours a − 1 and b + 1, chosen
- * so that the pooled P[accepted] is exactly `level`. The core must touch `centre` (the point
- * estimate is S − centre): a ≤ ⌈centre⌉ and b ≥ ⌊centre⌋, so the hull of the accepted t values and
- * the estimate contains no integer t beyond the accepted ones, whatever U is, and the reported
- * interval (which always contains the estimate) keeps the designed coverage.
- *
- * Choice among candidates, lexicographically:
- *   1. the spread of the coverage across the patterns, max_π − min_π P_π[accepted], where spreads
- *      below the simulation's standard error of that difference count as equal: the edit pattern
- *      is not observable, so the region should cover each one at about the level, not only their
- *      mixture (e.g. lcp-tree at large ε: local edits have G = 0 for 98–99 % of pairs, isolated
- *      substitutions G = −2 for 10–15 %; thinning the value 0 at the top end of [−4, 0] covers both
- *      at about 95 %, thinning −2 at the bottom of [−2, 0] about 91 % and 99 %);
- *   2. the expected number of accepted values (the randomized analogue of the shortest run);
- *   3. the spread itself.
- * When even the smallest core touching the centre holds more than the level (e.g. centre 0 and
- * P[G = 0] > level), that core is the deterministic region (forced over-coverage).
- */
-export function randomizedRegion(tables: ErrorTable[], level: number, centre: number): RandomizedRegion | null {
-  if (!(level > 0 && level < 1)) throw new RangeError('confidence level must be in (0, 1)')
-  if (tables.length === 0 || !Number.isFinite(centre)) return null
-  const total = tables.reduce((s, t) => s + t.samples, 0)
-  if ((1 - level) * total < MIN_TAIL_SAMPLES) return null
-  const cLo = Math.floor(centre)
-  const cHi = Math.ceil(centre)
-  let gMin = cLo
-  let gMax = cHi
-  for (const t of tables) {
-    if (t.counts.length === 0) continue
-    gMin = Math.min(gMin, t.min)
-    gMax = Math.max(gMax, t.min + t.counts.length - 1)
-  }
-  // Values from = gMin − 1 … gMax + 1 (a zero-mass margin on both sides, so every core has neighbours).
-  const from = gMin - 1
-  const size = gMax - gMin + 3
-  const np = tables.length
-  const per = tables.map((t) => {
-    const a = new Float64Array(size)
-    t.counts.forEach((c, q) => (a[t.min + q - from] = c / t.samples))
-    return a
-  })
-  const pooled = new Float64Array(size)
-  for (const a of per) for (let q = 0; q < size; q++) pooled[q] += a[q] / np
-  const prefix = (a: Float64Array): Float64Array => {
-    const c = new Float64Array(size + 1)
-    for (let q = 0; q < size; q++) c[q + 1] = c[q] + a[q]
-    return c
-  }
-  const cumPooled = prefix(pooled)
-  const cumPer = per.map(prefix)
-  // Standard error of the difference of two patterns' simulated coverages at the level.
-  const tol = np > 1 ? Math.sqrt(level * (1 - level) * tables.reduce((s, t) => s + 1 / t.samples, 0)) : 0
-
-  let best: { key: [number, number, number]; region: RandomizedRegion } | null = null
-  let forced: { mass: number; len: number; region: RandomizedRegion } | null = null
-  const better = (a: [number, number, number], b: [number, number, number]): boolean => {
-    for (let q = 0; q < 3; q++) {
-      if (a[q] < b[q] - KEY_EPS) return true
-      if (a[q] > b[q] + KEY_EPS) return false
-    }
-    return false
-  }
-  for (let i = 1; i < size - 1; i++) {
-    if (from + i > cHi) break
-    for (let j = Math.max(i, cLo - from); j < size - 1; j++) {
-      const core = cumPooled[j + 1] - cumPooled[i]
-      const coreBy = cumPer.map((c) => c[j + 1] - c[i])
-      if (core > level + KEY_EPS) {
-        if (forced === null || core < forced.mass - KEY_EPS || (core <= forced.mass + KEY_EPS && j - i + 1 < forced.len)) {
-          forced = {
-            mass: core,
-            len: j - i + 1,
-            region: { lo: from + i, hi: from + j, pLo: 1, pHi: 1, mass: core, patternMass: coreBy },
-          }
-        }
-        break // a longer core only holds more
-      }
-      const rem = Math.max(0, level - core)
-      const qL = pooled[i - 1]
-      const qR = pooled[j + 1]
-      if (qL + qR < rem - KEY_EPS) continue
-      // x = pooled mass taken from the left neighbour, rem − x from the right one.
-      const xMin = Math.max(0, rem - qR)
-      const xMax = Math.min(qL, rem)
-      const coverage = (x: number): number[] =>
-        coreBy.map((c, p) => c + (qL > 0 ? (x / qL) * per[p][i - 1] : 0) + (qR > 0 ? ((rem - x) / qR) * per[p][j + 1] : 0))
-      const xs = [xMin, xMax]
-      // Spread breakpoints: where two patterns' coverages differ by 0 or ±tol (each is linear in x).
-      for (let p = 0; p < np; p++) {
-        for (let r = p + 1; r < np; r++) {
-          const d0 = coverage(0)[p] - coverage(0)[r]
-          const slope = coverage(1)[p] - coverage(1)[r] - d0
-          if (slope === 0) continue
-          for (const target of [0, tol, -tol]) {
-            const x = (target - d0) / slope
-            if (x > xMin && x < xMax) xs.push(x)
-          }
-        }
-      }
-      for (const x of xs) {
-        const cov = coverage(x)
-        const spread = Math.max(...cov) - Math.min(...cov)
-        const phiL = qL > 0 ? Math.min(1, x / qL) : 0
-        const phiR = qR > 0 ? Math.min(1, (rem - x) / qR) : 0
-        const key: [number, number, number] = [Math.max(spread, tol), j - i + 1 + phiL + phiR, spread]
-        if (best === null || better(key, best.key)) {
-          best = {
-            key,
-            region: {
-              lo: phiL > 0 ? from + i - 1 : from + i,
-              hi: phiR > 0 ? from + j + 1 : from + j,
-              pLo: phiL > 0 ? phiL : 1,
-              pHi: phiR > 0 ? phiR : 1,
-              mass: core + phiL * qL + phiR * qR,
-              patternMass: cov,
-            },
-          }
-        }
-      }
-    }
-  }
-  return best?.region ?? forced?.region ?? null
 }
 
 /** Randomized acceptance regions of a belt at one level, ready for per-record inversion. */

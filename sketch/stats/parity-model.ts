@@ -84,6 +84,30 @@ export function debiasCount(C: number, M: number, pTilde: number): number {
   return (C - M * pTilde) / (1 - 2 * pTilde)
 }
 
+/** Saturation constants: T_cap = M/4, x_cap = (1 − 2/M)^{M/4}, and the first saturated S = Σ C_r over L repetitions. */
+export function paritySaturation(M: number, L: number, pTilde: number): { tCap: number; xCap: number; sSat: number } {
+  const tCap = M / 4
+  const xCap = cellSign(M, tCap)
+  // 1 − 2Ō/M < x_cap  ⟺  S/L > M p̃ + (1 − 2p̃)·M(1 − x_cap)/2.
+  const perRep = M * pTilde + ((1 - 2 * pTilde) * M * (1 - xCap)) / 2
+  return { tCap, xCap, sSat: Math.floor(L * perRep) + 1 }
+}
+
+/**
+ * T̂ for every count C ∈ 0..M of one group of M cells: debias (debiasCount), clamp at x_cap, invert
+ * collisions (invertSign); T_cap where 1 − 2Ô/M ≤ x_cap. The per-repetition estimate of parity and
+ * the per-group one of pl07.
+ */
+export function collisionInversionTable(M: number, pTilde: number): Float64Array {
+  const { tCap, xCap } = paritySaturation(M, 1, pTilde)
+  const out = new Float64Array(M + 1)
+  for (let c = 0; c <= M; c++) {
+    const x = 1 - (2 * debiasCount(c, M, pTilde)) / M
+    out[c] = x <= xCap ? tCap : invertSign(M, x)
+  }
+  return out
+}
+
 /** Delta-method sd of the mean of L inverted repetitions at distance T (per-cell RR variance v). */
 export function predictedParitySd(M: number, L: number, perCellVariance: number, T: number): number {
   return Math.sqrt((M * perCellVariance + hashingVariance(M, T)) / L) / inversionSlope(M, T)

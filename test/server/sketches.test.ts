@@ -1,5 +1,5 @@
 import t from 'tap'
-import { LCP_TREE_DEFAULT_STRIDE } from '../../sketch/mechanisms/lcp-tree.js'
+import { LCP_TREE_DEFAULT_STRIDE } from '../../sketch/mechanisms/lcp-tree/layout.js'
 import { formatBits, randomBits, wordsToBytes } from '../../sketch/bits.js'
 import { SeededNoiseSource } from '../support/seeded-noise.js'
 import { dbSnapshot, testApp, type TestApp } from '../support/app.js'

@@ -1,6 +1,6 @@
 /**
  * Test data for the edit-distance mechanisms: a copy of a bit string with planted edits, generated
- * differently from the calibration simulator (sketch/stats/edit-calibration.ts) so that accuracy tests do
+ * differently from the calibration simulator (sketch/stats/synthetic-edits.ts) so that accuracy tests do
  * not just replay the calibration: local shifts (a deletion and an insertion at most 48 bits apart),
  * short bursts of adjacent substitutions, and single substitutions (or, with `substitutionsOnly`,
  * single substitutions at uniform positions). The edit distance of the result is at most the budget;

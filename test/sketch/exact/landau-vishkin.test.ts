@@ -6,6 +6,7 @@ import {
   editDistanceLV,
   exactLce,
   landauVishkin,
+  lvRows,
   stringWindows,
   windowAt,
   windowedLce,
@@ -192,6 +193,22 @@ t.test('length difference above k is null without calling the oracle', async (t)
   t.equal(landauVishkin(0, 5, 5, { lce: () => 0 }), 5, 'insert everything')
   t.throws(() => landauVishkin(-1, 3, 2, { lce: () => 0 }), RangeError)
   t.throws(() => landauVishkin(3, 3, 1.5, { lce: () => 0 }), RangeError)
+})
+
+t.test('reused F rows (dirty from runs with other caps and strings) give the answers of fresh ones', async (t) => {
+  const rows = lvRows(40)
+  fc.assert(
+    fc.property(bitsArb(120), fc.array(opArb, { maxLength: 25 }), fc.integer({ min: 0, max: 40 }), (a, ops, k) => {
+      const b = applyEdits(a, ops)
+      const oracle = new WindowedLce(pack(a), a.length, stringWindows(pack(b), 0, b.length), b.length)
+      const fresh = landauVishkin(a.length, b.length, k, oracle)
+      const dp = editDistanceDP(a, b)
+      return fresh === (dp <= k ? dp : null) && landauVishkin(a.length, b.length, k, oracle, rows) === fresh
+    }),
+    { numRuns: 300 },
+  )
+  t.throws(() => landauVishkin(5, 5, 41, { lce: () => 0 }, rows), RangeError, 'rows shorter than 2k + 3 refused')
+  t.throws(() => landauVishkin(2 ** 29 + 1, 2 ** 29 + 1, 1, { lce: () => 0 }), RangeError, 'lengths past 2^29 refused')
 })
 
 t.test('oracle is called only inside both strings', async (t) => {

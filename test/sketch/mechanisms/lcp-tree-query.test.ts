@@ -1,7 +1,7 @@
 /**
- * lcp-tree's query machinery (the transposed prefix tables, the Int32 record view, the LV loop
- * specialised to the tree oracle) against a direct implementation of the definitions in the
- * header of sketch/mechanisms/lcp-tree.ts: bit-by-bit raw comparisons, B's parity word of every tested block
+ * lcp-tree's query machinery (the transposed prefix tables, the Int32 record view, the LCE's inline
+ * fast path under the shared Landau–Vishkin loop) against a direct implementation of the definitions in the
+ * headers of sketch/mechanisms/lcp-tree/: bit-by-bit raw comparisons, B's parity word of every tested block
  * summed position by position from the public cellOf table, the generic landauVishkin on top.
  * Any speed-up of the query path must leave every answer unchanged, noise or not.
  */
@@ -9,15 +9,11 @@ import t from 'tap'
 import fc from 'fast-check'
 import { getBit, wordsFor } from '../../../sketch/bits.js'
 import { landauVishkin } from '../../../sketch/exact/landau-vishkin.js'
-import {
-  LCP_TREE_FIRST_LEVEL,
-  LCP_TREE_W,
-  lcpTreeCellOf,
-  lcpTreeCleanSketch,
-  lcpTreeLayout,
-  lcpTreeOracle,
-} from '../../../sketch/mechanisms/lcp-tree.js'
-import type { LcpTreeLayout } from '../../../sketch/mechanisms/lcp-tree.js'
+import { LCP_TREE_FIRST_LEVEL, LCP_TREE_W, lcpTreeLayout } from '../../../sketch/mechanisms/lcp-tree/layout.js'
+import type { LcpTreeLayout } from '../../../sketch/mechanisms/lcp-tree/layout.js'
+import { lcpTreeCellOf } from '../../../sketch/mechanisms/lcp-tree/tables.js'
+import { lcpTreeCleanSketch } from '../../../sketch/mechanisms/lcp-tree/build.js'
+import { lcpTreeOracle } from '../../../sketch/mechanisms/lcp-tree/query.js'
 import { nibbleTableOf } from '../../support/lcp-tree-reference.js'
 import { seededProperty } from '../../support/property.js'
 import type { DataRng } from '../../support/planted-edits.js'
@@ -172,7 +168,7 @@ function check(c: Case, lceCalls: number): { mismatches: string[]; treeTests: nu
     const expected = landauVishkin(n, n, k, reference)
     const got = oracle.run(sketches, off)
     if (got !== expected) mismatches.push(`run: record ${r}, got ${got}, expected ${expected}`)
-    // The generic loop over the oracle's own LCE agrees too (run is only a specialisation).
+    // The generic loop over the oracle's own LCE agrees too (run uses the unchecked LCE and reused rows).
     oracle.sketch = sketches
     oracle.off = off
     const generic = landauVishkin(n, n, k, oracle)

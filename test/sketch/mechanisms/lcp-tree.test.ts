@@ -3,17 +3,17 @@ import fc from 'fast-check'
 import { popcount32, wordsFor } from '../../../sketch/bits.js'
 import { ISOLATED_PATTERN, LOCAL_PATTERN, beltMass, prepareBelt, readBelt } from '../../../sketch/stats/edit-calibration.js'
 import { editDistanceLV } from '../../../sketch/exact/landau-vishkin.js'
+import { lcpTree } from '../../../sketch/mechanisms/lcp-tree/index.js'
 import {
   LCP_TREE_DEFAULT_STRIDE,
   LCP_TREE_FIRST_LEVEL,
-  lcpTree,
-  lcpTreeCellOf,
-  lcpTreeCleanSketch,
   lcpTreeLayout,
   lcpTreeLayoutOf,
   lcpTreeRawWordAt,
   lcpTreeReliableEpsilon,
-} from '../../../sketch/mechanisms/lcp-tree.js'
+} from '../../../sketch/mechanisms/lcp-tree/layout.js'
+import { lcpTreeCellOf } from '../../../sketch/mechanisms/lcp-tree/tables.js'
+import { lcpTreeCleanSketch } from '../../../sketch/mechanisms/lcp-tree/build.js'
 import { flipProbability } from '../../../privacy/randomized-response.js'
 import { nibbleTableOf } from '../../support/lcp-tree-reference.js'
 import { SeededNoiseSource } from '../../support/seeded-noise.js'

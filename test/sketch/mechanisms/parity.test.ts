@@ -5,15 +5,8 @@ import { popcount32, wordsFor, xorPopcount } from '../../../sketch/bits.js'
 import { cellTable, sketchSetBits } from '../../../sketch/hash-tables.js'
 import type { Estimate, Plan } from '../../../sketch/mechanisms/mechanism.js'
 import { getMechanism, mechanisms } from '../../../sketch/mechanisms/index.js'
-import {
-  parity,
-  parityCellTable,
-  parityCleanSketch,
-  parityInversionTable,
-  parityRawEstimate,
-  paritySaturation,
-} from '../../../sketch/mechanisms/parity.js'
-import { XorCountChain } from '../../../sketch/stats/parity-model.js'
+import { parity, parityCellTable, parityCleanSketch, parityRawEstimate } from '../../../sketch/mechanisms/parity.js'
+import { XorCountChain, collisionInversionTable, paritySaturation } from '../../../sketch/stats/parity-model.js'
 import { flipProbability } from '../../../privacy/randomized-response.js'
 import { SeededNoiseSource } from '../../support/seeded-noise.js'
 import { plantedRecords } from '../../support/planted-hamming.js'
@@ -210,7 +203,7 @@ function runAccuracy(n: number, k: number, eps: number, m: number, seeds: string
 function exactMeanEstimate(plan: Plan, pTilde: number, k: number): Float64Array {
   const M = plan.params.cells as number
   const { tCap, sSat } = paritySaturation(M, 1, pTilde)
-  const inv = parityInversionTable(M, pTilde)
+  const inv = collisionInversionTable(M, pTilde)
   const est = Float64Array.from(inv, (v, c) => (c >= sSat ? Math.min(tCap, plan.n) : Math.min(Math.max(v, 0), plan.n)))
   const chain = new XorCountChain(M, pTilde)
   const out = new Float64Array(k + 1)
@@ -278,7 +271,7 @@ t.test('repetitions L > 1: coverage, and bias as the exact model predicts (pinne
   const flip = flipProbability(plan.epsilonMicro, plan.delta)
   const M = 512
   const Wr = M / 32
-  const inv = parityInversionTable(M, flip.pTilde)
+  const inv = collisionInversionTable(M, flip.pTilde)
   const chain = new XorCountChain(M, flip.pTilde)
   const expected = new Float64Array(k + 1)
   for (let T = 0; T <= k; T++) {

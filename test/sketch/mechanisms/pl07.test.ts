@@ -6,16 +6,9 @@ import { cellTable } from '../../../sketch/hash-tables.js'
 import type { Plan } from '../../../sketch/mechanisms/mechanism.js'
 import { getMechanism } from '../../../sketch/mechanisms/index.js'
 import { parity } from '../../../sketch/mechanisms/parity.js'
-import {
-  MeanInversion,
-  PL07_PAPER_C,
-  pl07,
-  pl07CleanSketch,
-  pl07InversionTable,
-  pl07Moments,
-  pl07Sizes,
-  pl07Statistic,
-} from '../../../sketch/mechanisms/pl07.js'
+import { PL07_PAPER_C, pl07, pl07CleanSketch, pl07Sizes, pl07Statistic } from '../../../sketch/mechanisms/pl07.js'
+import { MeanInversion, pl07Moments } from '../../../sketch/stats/pl07-model.js'
+import { collisionInversionTable } from '../../../sketch/stats/parity-model.js'
 import { flipProbability } from '../../../privacy/randomized-response.js'
 import { SeededNoiseSource } from '../../support/seeded-noise.js'
 import { plantedRecords } from '../../support/planted-hamming.js'
@@ -175,7 +168,7 @@ t.test('exact moments: sanity at negligible noise and with one bucket', async (t
     t.ok(Math.abs(mean[i] - T) <= 0.1 * sd[i] + 1e-6, `μ(${T}) = ${mean[i].toFixed(4)}, σ = ${sd[i].toFixed(4)}`)
   })
   // At T = 0 every bucket is empty: σ(0)² = M2 · Var f(C) / L with C ~ Binomial(M1, p̃).
-  const inv = pl07InversionTable(sizes.cellsPerGroup, flip.pTilde)
+  const inv = collisionInversionTable(sizes.cellsPerGroup, flip.pTilde)
   let m1 = 0
   let m2 = 0
   for (let c = 0; c <= 6; c++) {

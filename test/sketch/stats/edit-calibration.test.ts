@@ -5,23 +5,20 @@ import seedrandom from 'seedrandom'
 import {
   BeltBuilder,
   ErrorTableBuilder,
-  MIN_TAIL_SAMPLES,
   beltEstimate,
   beltInterval,
   beltMass,
   beltUniforms,
   calibrationSamples,
-  plantEdits,
   prepareBelt,
-  randomizedRegion,
   readBelt,
   readErrorTable,
-  simulateFlips,
   stratumOf,
-  syntheticRng,
-  syntheticString,
 } from '../../../sketch/stats/edit-calibration.js'
-import type { ErrorTable, PreparedBelt, RandomizedRegion } from '../../../sketch/stats/edit-calibration.js'
+import type { ErrorTable, PreparedBelt } from '../../../sketch/stats/edit-calibration.js'
+import { MIN_TAIL_SAMPLES, randomizedRegion } from '../../../sketch/stats/belt-region.js'
+import type { RandomizedRegion } from '../../../sketch/stats/belt-region.js'
+import { plantEdits, simulateFlips, syntheticRng, syntheticString } from '../../../sketch/stats/synthetic-edits.js'
 import { editDistanceLV } from '../../../sketch/exact/landau-vishkin.js'
 
 function tableOf(values: Record<number, number>, overflow = 0) {
