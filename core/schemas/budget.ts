@@ -23,4 +23,4 @@ export const budgetView = z
   })
   .meta({ id: 'Budget' })
 
-export const setBudgetBody = z.object({ epsilonBudget: epsilonInput }).strict().meta({ id: 'SetBudget' })
+export const setBudgetBody = z.object({ epsilonBudget: epsilonInput }).strict().meta({ id: 'SetBudget', examples: [{ epsilonBudget: 20 }] })
