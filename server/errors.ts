@@ -4,6 +4,7 @@
  * (core/errors.ts) become problems through `domainStatus`; ProblemError is for what only the HTTP
  * layer knows (authentication, body limits, media types, rate limits, shutdown).
  */
+import { z } from 'zod'
 import type { DomainErrorCode } from '../core/errors.js'
 
 export const problemTitles = {
@@ -68,3 +69,29 @@ export const domainStatus: Record<DomainErrorCode, number> = {
   'budget-exhausted': 409,
   'service-unavailable': 503,
 }
+
+/** The stable problem types (`/problems/<code>`), one per entry of problemTitles. */
+export const problemTypes = Object.keys(problemTitles).map((code) => `/problems/${code}`) as [string, ...string[]]
+
+/** The body of every error response (problem+json), documented once as the `Problem` component. */
+export const problemSchema = z
+  .object({
+    type: z.enum(problemTypes).describe('stable problem type, `/problems/<code>`; clients branch on this'),
+    title: z.string().describe('the title of the type (the same for every problem of one type)'),
+    status: z.number().int().describe('the HTTP status code'),
+    detail: z.string().describe('what was wrong with this request (never echoes submitted bits)'),
+    instance: z.string().optional().describe('the request path'),
+  })
+  .catchall(z.unknown())
+  .meta({
+    id: 'Problem',
+    description: 'RFC 7807 problem details. Extensions carry facts a client needs (e.g. `issues` for validation errors, ε requested and remaining for budget-exhausted, `retryAfter` for 503).',
+  })
+
+/** Error responses of every authenticated route. */
+const common = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 429: problemSchema, 500: problemSchema, 503: problemSchema }
+
+/** Error responses of a read (no body, no state change). */
+export const readErrors = common
+/** Error responses of a route that takes a body or changes state (adds 409 conflict/budget, 413, 415). */
+export const errorResponses = { ...common, 409: problemSchema, 413: problemSchema, 415: problemSchema }

@@ -13,6 +13,7 @@ import { BitParseError, parseBits, type Encoding } from '../sketch/bits.js'
 import { ProblemError } from './errors.js'
 import { showableId } from '../core/datasets.js'
 import { recordsJsonBody } from '../core/schemas/records.js'
+import type { OperationContract } from './openapi-contract.js'
 import { type LoadFormat, type ParsedRecord, RecordFormatError, parseRecordStream } from '../ingest/index.js'
 
 /**
@@ -39,7 +40,38 @@ const formatOf: Record<string, LoadFormat> = {
   'text/csv': 'csv',
 }
 
-const clksJsonBody = z.object({ clks: z.array(z.string()).min(1) }).strict()
+const clksJsonBody = z
+  .object({ clks: z.array(z.string()).min(1).describe('base64 CLKs of ceil(n/8) bytes, records numbered by position') })
+  .strict()
+  .meta({ id: 'ClksUpload', description: "anonlink's upload shape", examples: [{ clks: ['qqo=', 'VVU='] }] })
+
+const headerIntSchema = (description: string) => z.string().regex(/^\d{1,15}$/).describe(description)
+
+/**
+ * The upload body per content type and its headers, for the OpenAPI document. The examples fit a
+ * 16-bit dataset (the CreateDataset example) and use ids no other example uses.
+ */
+export const uploadContract: OperationContract = {
+  requestBody: {
+    description: uploadDescription,
+    content: {
+      'application/json': { schema: z.union([recordsJsonBody, clksJsonBody]) },
+      'application/x-ndjson': {
+        schema: z.string().describe('one {"id", "bits", "encoding"?} object per line'),
+        example: '{"id":"carol","bits":"1100110011001100"}\n{"id":"dave","bits":"0011001100110011"}\n',
+      },
+      'text/plain': { schema: z.string().describe('one bit string per line, optionally "id<TAB>bits"'), example: 'erin\t1111000011110000\n' },
+      'text/csv': { schema: z.string().describe('id,bits lines'), example: 'frank,0000111100001111\n' },
+      'application/octet-stream': { schema: z.string().meta({ contentMediaType: 'application/octet-stream', description: 'packed records, ceil(n/8) bytes each, MSB-first' }) },
+    },
+  },
+  headers: {
+    'Record-Bits': { description: 'octet-stream: bits per record (must equal the dataset\'s)', schema: headerIntSchema('bits per record') },
+    'Record-Count': { description: 'octet-stream: the number of records (checked against the body)', schema: headerIntSchema('number of records') },
+    'Hash-Size': { description: "octet-stream, anonlink's name: bytes per record, ceil(n/8)", schema: headerIntSchema('bytes per record') },
+    'Hash-Count': { description: "octet-stream, anonlink's name: the number of records", schema: headerIntSchema('number of records') },
+  },
+}
 
 async function* limited(stream: Readable, limit: number): AsyncGenerator<Uint8Array> {
   let total = 0

@@ -48,7 +48,7 @@ export const budgetView = z
   })
   .meta({ id: 'Budget' })
 
-export const setBudgetBody = z.object({ epsilonBudget: epsilonInput }).strict().meta({ id: 'SetBudget' })
+export const setBudgetBody = z.object({ epsilonBudget: epsilonInput }).strict().meta({ id: 'SetBudget', examples: [{ epsilonBudget: 20 }] })
 
 export const ledgerQuery = z
   .object({

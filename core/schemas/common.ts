@@ -15,18 +15,7 @@ export const epsilonInput = z.union([z.number(), z.string().max(64)])
 
 export const metric = z.enum(METRICS)
 
-export const problem = z
-  .object({
-    type: z.string(),
-    title: z.string(),
-    status: z.number().int(),
-    detail: z.string(),
-    instance: z.string().optional(),
-  })
-  .catchall(z.unknown())
-  .meta({ id: 'Problem', description: 'RFC 7807 problem details' })
-
-export const nameParams = z.object({ name: datasetName })
+export const nameParams = z.object({ name: datasetName.meta({ description: 'the dataset name', examples: ['people'] }) })
 
 export const epsilonProfile = z.array(z.object({ changedBits: z.number().int(), epsilon: z.number() }))
 
@@ -45,15 +34,3 @@ export const privacyReport = z
     notes: z.array(z.string()),
   })
   .meta({ id: 'PrivacyReport' })
-
-export const errorResponses = {
-  400: problem,
-  401: problem,
-  403: problem,
-  404: problem,
-  409: problem,
-  413: problem,
-  415: problem,
-  429: problem,
-  503: problem,
-}

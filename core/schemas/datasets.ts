@@ -12,7 +12,7 @@ export const createDatasetBody = z
     metrics: z.array(metric).min(1).default([...METRICS]),
   })
   .strict()
-  .meta({ id: 'CreateDataset' })
+  .meta({ id: 'CreateDataset', examples: [{ name: 'people', bits: 16, epsilonBudget: 10 }] })
 
 export const datasetSummary = z
   .object({

@@ -5,7 +5,7 @@ export const linkageQuery = z
   .object({
     sketch: z.string().max(100).optional(),
     similarity: z.enum(['dice', 'jaccard']).default('dice'),
-    threshold: z.coerce.number().min(0).max(1),
+    threshold: z.coerce.number().min(0).max(1).meta({ description: 'smallest similarity of a candidate pair', examples: [0.5] }),
     top: z.coerce.number().int().min(1).max(1000).default(10).describe('candidates kept per query'),
     solve: z.enum(['none', 'greedy']).default('none'),
     encoding: z.enum(['binary', 'hex', 'base64']).optional().describe('bit encoding of text, CSV and NDJSON bodies'),
@@ -42,7 +42,7 @@ export const linkageRunView = z
   .meta({ id: 'LinkageRun' })
 
 export const linkageRunList = z.object({ runs: z.array(linkageRunView) })
-export const linkageParams = z.object({ name: z.string(), id: z.string().max(100) })
+export const linkageParams = z.object({ name: z.string().describe('the dataset name'), id: z.string().max(100).describe('the run id (from POST …/linkage-runs)') })
 
 const party = z.tuple([z.number().int(), z.number().int()]).describe('[party, index]: party 0 is the uploaded file, 1 the dataset')
 

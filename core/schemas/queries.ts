@@ -23,12 +23,12 @@ const queryOptions = {
 export const queryBody = z
   .object({ ...queryOptions, query: z.string().min(1) })
   .strict()
-  .meta({ id: 'QueryRequest' })
+  .meta({ id: 'QueryRequest', examples: [{ metric: 'hamming', query: '1010101010101010', top: 5 }] })
 
 export const batchBody = z
   .object({ ...queryOptions, queries: z.array(z.string().min(1)).min(1) })
   .strict()
-  .meta({ id: 'BatchQueryRequest' })
+  .meta({ id: 'BatchQueryRequest', examples: [{ metric: 'hamming', queries: ['1010101010101010', '0000000000000000'], top: 5 }] })
 
 export const queryResult = z.object({
   id: z.string(),

@@ -9,7 +9,10 @@ export const recordsJsonBody = z
     records: z.array(z.object({ id: recordIdInput.optional(), bits: z.string() }).strict()).min(1),
   })
   .strict()
-  .meta({ id: 'RecordsUpload' })
+  .meta({
+    id: 'RecordsUpload',
+    examples: [{ encoding: 'binary', records: [{ id: 'alice', bits: '1010101010101010' }, { id: 'bob', bits: '0101010101010101' }] }],
+  })
 
 export const loadResult = z
   .object({ dataset: z.string(), loaded: z.number().int(), records: z.number().int() })

@@ -22,9 +22,9 @@ export const sketchBody = z
       }),
   })
   .strict()
-  .meta({ id: 'SketchRequest' })
+  .meta({ id: 'SketchRequest', examples: [{ metric: 'hamming', epsilon: 1, k: 16, popcounts: { epsilon: 0.5 } }] })
 
-export const estimateBody = sketchBody.extend({ targetSd: z.number().positive().optional() }).strict().meta({ id: 'SketchEstimateRequest' })
+export const estimateBody = sketchBody.extend({ targetSd: z.number().positive().optional() }).strict().meta({ id: 'SketchEstimateRequest', examples: [{ metric: 'hamming', epsilon: 1, k: 16, targetSd: 2 }] })
 
 const predictedSd = z.object({ atZero: z.number(), atHalfK: z.number(), atK: z.number() })
 
@@ -75,4 +75,4 @@ export const sketchView = z
   .meta({ id: 'Sketch' })
 
 export const sketchList = z.object({ sketches: z.array(sketchView) })
-export const sketchParams = z.object({ name: z.string(), id: z.string().max(100) })
+export const sketchParams = z.object({ name: z.string().describe('the dataset name'), id: z.string().max(100).describe('the sketch id (from POST …/sketches)') })

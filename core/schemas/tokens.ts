@@ -23,7 +23,7 @@ export const createTokenBody = z
     label: z.string().min(1).max(200).optional(),
   })
   .strict()
-  .meta({ id: 'CreateToken' })
+  .meta({ id: 'CreateToken', examples: [{ role: 'analyst', datasets: ['people'], label: 'analyst of people' }] })
 
 export const tokenScope = z.object({
   dataset: z.string(),
@@ -47,4 +47,4 @@ export const tokenView = z
 
 export const createdToken = tokenView.extend({ token: z.string().describe('the secret; shown only in this response') })
 export const tokenList = z.object({ tokens: z.array(tokenView) })
-export const tokenParams = z.object({ id: z.string().min(1).max(100) })
+export const tokenParams = z.object({ id: z.string().min(1).max(100).describe('the token id (not its secret)') })

@@ -6,23 +6,31 @@
 import { VERSION } from '../../../core/version.js'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { problem } from '../../../core/schemas/common.js'
-import { ProblemError } from '../../errors.js'
+import { ProblemError, problemSchema } from '../../errors.js'
 import { bearerPrincipal } from '../../plugins/app/auth.js'
 
-const health = z.object({
-  status: z.literal('ok'),
-  version: z.string().optional().describe('admin tokens only'),
-  uptimeSeconds: z.number().optional().describe('admin tokens only'),
-  sketchesLoaded: z.number().int().optional().describe('admin tokens only'),
-})
+const health = z
+  .object({
+    status: z.literal('ok').describe('always "ok" when the server answers'),
+    version: z.string().optional().describe('the server version (admin tokens only)'),
+    uptimeSeconds: z.number().optional().describe('seconds since the process started (admin tokens only)'),
+    sketchesLoaded: z.number().int().optional().describe('sketches held in memory (admin tokens only)'),
+  })
+  .meta({ id: 'Health' })
 
 const routes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/health',
     {
       config: { public: true, rateLimit: false },
-      schema: { tags: ['health'], summary: 'Liveness and database check (no auth: ok or not; an admin token also sees what is loaded)', security: [], response: { 200: health, 503: problem } },
+      schema: {
+        tags: ['health'],
+        operationId: 'getHealth',
+        summary: 'Liveness and database check (no auth: ok or not; an admin token also sees what is loaded)',
+        description: 'Answers 200 when the server is up and its database answers, 503 otherwise. Needs no token; with an admin token it also gives the version, the uptime and the sketches loaded.',
+        security: [],
+        response: { 200: health, 500: problemSchema, 503: problemSchema },
+      },
     },
     async (req) => {
       try {

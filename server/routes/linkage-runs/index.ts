@@ -6,10 +6,11 @@
 import { Readable } from 'node:stream'
 import { z } from 'zod'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { errorResponses, nameParams } from '../../../core/schemas/common.js'
+import { nameParams } from '../../../core/schemas/common.js'
+import { errorResponses, readErrors } from '../../errors.js'
 import { linkageParams, linkageQuery, linkageResult, linkageRunList, linkageRunView } from '../../../core/schemas/linkage.js'
 import { linkageCsvLines } from '../../../core/linkage.js'
-import { JSON_UPLOAD_LIMIT, streamedTypes, uploadBatches, uploadDescription } from '../../uploads.js'
+import { JSON_UPLOAD_LIMIT, streamedTypes, uploadBatches, uploadContract } from '../../uploads.js'
 
 const routes: FastifyPluginAsyncZod = async (app) => {
   const { datasets, linkage } = app.services
@@ -26,8 +27,10 @@ const routes: FastifyPluginAsyncZod = async (app) => {
       },
       schema: {
         tags: ['linkage'],
+        operationId: 'createLinkageRun',
         summary: "Start a linkage run with the other party's records (free: post-processing of the sketch); 202 with Location",
-        description: `Options in the query string. Body: ${uploadDescription}`,
+        description: "Options in the query string; the body is the other party's records in any upload format. Charges no ε.",
+        contract: uploadContract,
         params: nameParams,
         querystring: linkageQuery,
         response: { 202: linkageRunView, ...errorResponses },
@@ -43,7 +46,16 @@ const routes: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/:name/linkage-runs',
-    { schema: { tags: ['linkage'], summary: 'List linkage runs', params: nameParams, response: { 200: linkageRunList, ...errorResponses } } },
+    {
+      schema: {
+        tags: ['linkage'],
+        operationId: 'listLinkageRuns',
+        summary: 'List linkage runs',
+        description: 'Every linkage run of the dataset, newest first.',
+        params: nameParams,
+        response: { 200: linkageRunList, ...readErrors },
+      },
+    },
     async (req) => ({ runs: linkage.list(req.principal, datasets.get(req.principal, req.params.name)) }),
   )
 
@@ -52,9 +64,11 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['linkage'],
+        operationId: 'getLinkageRun',
         summary: 'Status and progress (queries compared, pairs compared, pairs/s, ETA)',
+        description: 'Poll this (the Location of the 202) until status is completed or failed.',
         params: linkageParams,
-        response: { 200: linkageRunView, ...errorResponses },
+        response: { 200: linkageRunView, ...readErrors },
       },
     },
     async (req) => linkage.get(req.principal, datasets.get(req.principal, req.params.name), req.params.id),
@@ -65,9 +79,19 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['linkage'],
+        operationId: 'getLinkageResult',
         summary: 'Candidate pairs and, after greedy, one-to-one groups: JSON (anonlink-shaped), or CSV with Accept: text/csv',
+        description: 'The result of a completed run (409 conflict while it is not completed).',
         params: linkageParams,
-        response: { 200: linkageResult, ...errorResponses },
+        contract: {
+          responses: {
+            200: {
+              description: 'The candidate pairs (CSV: a header line, then one pair per line)',
+              content: { 'text/csv': { schema: z.string().describe('query_index,query_id,record_index,record_id,score,low,high,matched lines') } },
+            },
+          },
+        },
+        response: { 200: linkageResult, ...readErrors, 409: errorResponses[409] },
       },
     },
     async (req, reply) => {
@@ -96,17 +120,34 @@ const routes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/:name/linkage-runs/:id/rerun',
     {
-      schema: { tags: ['linkage'], summary: 'Start a failed run again (e.g. one interrupted by a restart)', params: linkageParams, response: { 202: linkageRunView, ...errorResponses } },
+      schema: {
+        tags: ['linkage'],
+        operationId: 'rerunLinkageRun',
+        summary: 'Start a failed run again (e.g. one interrupted by a restart)',
+        description: 'Only a failed run can be started again (409 conflict otherwise).',
+        params: linkageParams,
+        response: { 202: linkageRunView, ...errorResponses },
+      },
     },
     async (req, reply) => {
       const d = datasets.get(req.principal, req.params.name)
-      return reply.code(202).send(linkage.rerun(req.principal, d, req.params.id))
+      const run = linkage.rerun(req.principal, d, req.params.id)
+      return reply.code(202).header('Location', `/v1/datasets/${d.name}/linkage-runs/${run.id}`).send(run)
     },
   )
 
   app.delete(
     '/:name/linkage-runs/:id',
-    { schema: { tags: ['linkage'], summary: 'Delete a run and its results', params: linkageParams, response: { 204: z.null(), ...errorResponses } } },
+    {
+      schema: {
+        tags: ['linkage'],
+        operationId: 'deleteLinkageRun',
+        summary: 'Delete a run and its results',
+        description: 'Deletes the run and its candidate pairs.',
+        params: linkageParams,
+        response: { 204: z.null(), ...errorResponses },
+      },
+    },
     async (req, reply) => {
       linkage.delete(req.principal, datasets.get(req.principal, req.params.name), req.params.id)
       return reply.code(204).send(null)

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { ProblemError } from '../../errors.js'
-import { errorResponses, nameParams } from '../../../core/schemas/common.js'
+import { ProblemError, errorResponses } from '../../errors.js'
+import { nameParams } from '../../../core/schemas/common.js'
 import { batchBody, batchResponse, queryBody, queryResponse } from '../../../core/schemas/queries.js'
 import { parseQueryBits, queryRequest } from '../../../core/requests.js'
 
@@ -13,7 +13,11 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['queries'],
+        operationId: 'query',
         summary: 'Estimated distances from a query string to every record (sketch: free; geometric: charged)',
+        description:
+          'Estimates with confidence intervals, nearest first. On a sketch (default) it is free post-processing; the geometric mechanism ' +
+          'charges ε per query before any noise (409 budget-exhausted when over budget).',
         params: nameParams,
         body: queryBody,
         response: { 200: queryResponse, ...errorResponses },
@@ -31,7 +35,9 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['queries'],
+        operationId: 'queryBatch',
         summary: 'Many query strings in one call, sharing options (geometric batches are charged in total, up front)',
+        description: 'One answer per query string, in order. A geometric batch is charged in one debit for all its queries, or not at all.',
         params: nameParams,
         body: batchBody,
         response: { 200: batchResponse, ...errorResponses },

@@ -2,10 +2,14 @@
  * Record upload in any upload format (server/uploads.ts). Every request is all-or-nothing.
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { errorResponses, nameParams } from '../../../core/schemas/common.js'
+import { z } from 'zod'
+import { encoding, nameParams } from '../../../core/schemas/common.js'
+import { errorResponses } from '../../errors.js'
 import { requireAdmin } from '../../../core/principal.js'
 import { loadResult } from '../../../core/schemas/records.js'
-import { JSON_UPLOAD_LIMIT, streamedTypes, uploadBatches, uploadDescription } from '../../uploads.js'
+import { JSON_UPLOAD_LIMIT, streamedTypes, uploadBatches, uploadContract } from '../../uploads.js'
+
+const uploadQuery = z.object({ encoding: encoding.optional().describe('bit encoding of text, CSV and NDJSON bodies (default binary)') })
 
 const routes: FastifyPluginAsyncZod = async (app) => {
   app.addContentTypeParser(streamedTypes, (_req, payload, done) => done(null, payload))
@@ -22,9 +26,12 @@ const routes: FastifyPluginAsyncZod = async (app) => {
       },
       schema: {
         tags: ['records'],
+        operationId: 'uploadRecords',
         summary: 'Upload records (admin): JSON, NDJSON, text, CSV or packed octet-stream; all or nothing',
-        description: uploadDescription,
+        description: 'Appends records to the dataset. A bad record (named by index and id, never by its bits) refuses the whole upload.',
         params: nameParams,
+        querystring: uploadQuery,
+        contract: uploadContract,
         response: { 201: loadResult, ...errorResponses },
       },
     },

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { errorResponses, nameParams } from '../../../core/schemas/common.js'
+import { nameParams } from '../../../core/schemas/common.js'
+import { errorResponses, readErrors } from '../../errors.js'
 import { estimateBody, sketchBody, sketchEstimate, sketchList, sketchParams, sketchView } from '../../../core/schemas/sketches.js'
 import { sketchRequest } from '../../../core/requests.js'
 
@@ -12,7 +13,9 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['sketches'],
+        operationId: 'buildSketch',
         summary: 'Build a private sketch (admin): ε is debited before any noise is drawn; 202 with a job',
+        description: 'Debits ε from the budget (409 budget-exhausted when it would be exceeded), then builds in the background. Poll Location until status is ready.',
         params: nameParams,
         body: sketchBody,
         response: { 202: sketchView, ...errorResponses },
@@ -31,7 +34,9 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['sketches'],
+        operationId: 'estimateSketch',
         summary: 'Dry run: ε cost, bytes per record, predicted sd at 0, k/2, k, and the smallest ε for a target sd. Charges nothing.',
+        description: 'Plans a sketch without building it or charging anything: its size, its predicted error and, with targetSd, the smallest ε that reaches it.',
         params: nameParams,
         body: estimateBody,
         response: { 200: sketchEstimate, ...errorResponses },
@@ -45,13 +50,31 @@ const routes: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/:name/sketches',
-    { schema: { tags: ['sketches'], summary: 'List sketches', params: nameParams, response: { 200: sketchList, ...errorResponses } } },
+    {
+      schema: {
+        tags: ['sketches'],
+        operationId: 'listSketches',
+        summary: 'List sketches',
+        description: 'Every sketch of the dataset with its status, ε and size.',
+        params: nameParams,
+        response: { 200: sketchList, ...readErrors },
+      },
+    },
     async (req) => ({ sketches: sketches.list(datasets.get(req.principal, req.params.name)) }),
   )
 
   app.get(
     '/:name/sketches/:id',
-    { schema: { tags: ['sketches'], summary: 'Sketch status and progress', params: sketchParams, response: { 200: sketchView, ...errorResponses } } },
+    {
+      schema: {
+        tags: ['sketches'],
+        operationId: 'getSketch',
+        summary: 'Sketch status and progress',
+        description: 'Poll this (the Location of the 202) until status is ready or failed.',
+        params: sketchParams,
+        response: { 200: sketchView, ...readErrors },
+      },
+    },
     async (req) => sketches.get(datasets.get(req.principal, req.params.name), req.params.id),
   )
 }
