@@ -247,7 +247,7 @@ export const parity: SketchMechanism = {
       `distances above about ${M / 4} (= M/4) are reported as saturated lower bounds`,
     ]
     if (M < 4 * req.k) notes.push(`M < 4k: distances near k may saturate, and the predicted sd is optimistic there`)
-    // Reliable means the estimates can rank records: the sd at d = k must be at most k/4 (docs/linkage.md#choosing-k).
+    // Reliable means the estimates can rank records: the sd at d = k must be at most k/4 (docs/linkage.md#choosing-k-and-what-unitbits-protects).
     const reliable = sd.atK <= req.k / 4
     if (!reliable) notes.push(`predicted sd at d = k (${sd.atK.toFixed(1)}) exceeds k/4 = ${req.k / 4}: the estimates cannot rank records at this ε`)
     return {

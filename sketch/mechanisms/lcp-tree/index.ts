@@ -19,7 +19,7 @@
  * Space ≈ n·(1 + 1/(2 − 2^{1−s})) bits per record (2n at s = 1, about 1.5n at s = 4); Δ per
  * protected bit is 1 + #stored levels (n = 4096: 3 at s = 4, 8 at s = 1).
  *
- * Errors (docs/mechanisms/lcp-tree.md#errors): a noisy "≠" stops an LCE early (an overestimate by one
+ * Errors (docs/mechanisms/lcp-tree.md#variance): a noisy "≠" stops an LCE early (an overestimate by one
  * edit, usually); a masked mismatch lets it overshoot (an underestimate, usually by two): by noise,
  * or because the mismatches inside a block cancel in its parity word (two mismatches in different
  * groups share a cell with probability 1/W). Cancellation needs no noise and grows with the number

@@ -1,6 +1,6 @@
 /**
  * lcp-tree's private longest common extension over the dyadic equality words
- * (docs/mechanisms/lcp-tree.md#query), and Landau–Vishkin on top of it: the shared loop of
+ * (docs/mechanisms/lcp-tree.md#estimator), and Landau–Vishkin on top of it: the shared loop of
  * sketch/exact/landau-vishkin.ts with this oracle, cap k.
  *
  * EQ(j, b, d) is "node_j[b >> j] ⊕ B's word = 0" (threshold 0), B's word read from the query's prefix

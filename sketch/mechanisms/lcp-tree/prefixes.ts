@@ -1,5 +1,5 @@
 /**
- * lcp-tree's query side (docs/mechanisms/lcp-tree.md#query), built once per query and shared by all
+ * lcp-tree's query side (docs/mechanisms/lcp-tree.md#estimator), built once per query and shared by all
  * records: B's words with the padding cleared, and for each diagonal d ∈ [−⌊k/2⌋, ⌊k/2⌋] (the only
  * ones Landau–Vishkin visits on two strings of length n: |d| ≤ r and |d| ≤ k − r) the prefix XOR
  * P_d[b] = ⊕ of B's parity words of the A-blocks [64c, 64c + 64), c < b, each read on B at positions

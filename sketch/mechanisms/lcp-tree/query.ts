@@ -1,5 +1,5 @@
 /**
- * lcp-tree's queries (docs/mechanisms/lcp-tree.md#estimate): one TreeLce per query, shared by all
+ * lcp-tree's queries (docs/mechanisms/lcp-tree.md#estimator): one TreeLce per query, shared by all
  * records, and the per-record estimate with its interval.
  *
  * Estimate: r − μ̂, the Landau–Vishkin result r debiased by the simulated mean error μ̂ of
