@@ -12,7 +12,7 @@
  * Built sketches are kept in the OS temporary directory between runs (their bits are synthetic).
  */
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import seedrandom from 'seedrandom'
 import { buildSketchData } from '../core/build.js'
@@ -59,6 +59,8 @@ export interface LinkageFigures {
   /** True-match queries whose record is among the solver's matches. */
   recall: number
   buildSeconds: number | null
+  /** The machine's 1-minute load average when the run ended (other tenants' work shows here). */
+  loadAverage: number
 }
 
 /** Deterministic synthetic records (bench data, not noise: a seeded generator is what we want). */
@@ -234,5 +236,6 @@ export async function measureLinkage(m: number, q: number, k: number, workers: n
     matches: matched.length,
     recall: trueQueries === 0 ? 0 : hits / trueQueries,
     buildSeconds,
+    loadAverage: loadavg()[0],
   }
 }

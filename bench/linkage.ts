@@ -56,7 +56,7 @@ const s = (x: number) => x.toFixed(2)
 const rows = results.map((r) => {
   const perCore = rate(r) / r.workers
   const perCpu = (r.records * r.queries) / r.cpuSeconds
-  return `| ${r.k} | ${r.cells} cells, ${r.bytesPerRecord} B | ${r.workers} | **${mps(rate(r))}** (chunk median ${mps(r.chunkMedianPairsPerSecond)}) | ${mps(perCore)} = **${s(perCore / REFERENCE)}×** | ${mps(perCpu)} = ${s(perCpu / REFERENCE)}× | ${r.seconds.toFixed(1)} s | ${s(r.scanSeconds)} / ${s(r.rerankSeconds)} / ${s(r.pairsSeconds)} / ${s(r.solveSeconds)} / ${s(r.jsonSeconds)} | ${r.cpuSeconds.toFixed(1)} s | ${(r.peakRssBytes / 1e6).toFixed(0)} MB | ${r.candidates} / ${r.matches} / ${r.recall.toFixed(3)} |`
+  return `| ${r.k} | ${r.cells} cells, ${r.bytesPerRecord} B | ${r.workers} | **${mps(rate(r))}** (chunk median ${mps(r.chunkMedianPairsPerSecond)}) | ${mps(perCore)} = **${s(perCore / REFERENCE)}×** | ${mps(perCpu)} = ${s(perCpu / REFERENCE)}× | ${r.seconds.toFixed(1)} s | ${s(r.scanSeconds)} / ${s(r.rerankSeconds)} / ${s(r.pairsSeconds)} / ${s(r.solveSeconds)} / ${s(r.jsonSeconds)} | ${r.cpuSeconds.toFixed(1)} s | ${(r.peakRssBytes / 1e6).toFixed(0)} MB | ${r.candidates} / ${r.matches} / ${r.recall.toFixed(3)} | ${r.loadAverage.toFixed(1)} |`
 })
 const targets = ks.flatMap((k) => {
   const one = results.find((r) => r.k === k && r.workers === 1)
@@ -85,11 +85,12 @@ the rest of similarityScan (query preparation, scoring, re-ranking, on the main 
 the pairs / solver / JSON. CPU is the process's user + system time (workers included); pairs per
 CPU-second is the per-core figure that other tenants' load does not lower (it still includes every
 thread's JavaScript and garbage collection). Peak RSS
-includes the sketch and the records the queries are drawn from. The machine's ${availableParallelism()} cores are shared
+includes the sketch and the records the queries are drawn from. Load average: the machine's 1-minute
+load when the run ended (above 2, other work was waiting for these 2 cores). The machine's ${availableParallelism()} cores are shared
 with other work: figures move by tens of percent between runs.
 
-| k | sketch record | workers | pairs/s | per core vs 83 M | per CPU-second vs 83 M | time to result | split (s) | CPU | peak RSS | candidates / matches / recall |
-|---|---|---|---|---|---|---|---|---|---|---|
+| k | sketch record | workers | pairs/s | per core vs 83 M | per CPU-second vs 83 M | time to result | split (s) | CPU | peak RSS | candidates / matches / recall | load average |
+|---|---|---|---|---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
 
 Targets:
