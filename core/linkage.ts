@@ -96,6 +96,8 @@ export function greedySolve<P extends { queryOrdinal: number; recordOrdinal: num
 
 /** Pairs per scan call: enough queries to amortise a pass, few enough that a chunk takes well under a second. */
 const CHUNK_PAIRS = 2 ** 26
+/** How long a chunk waits before it asks a full scan queue again. */
+const OVERLOAD_RETRY_MS = 100
 
 /** What linkageChunks reads and where it writes (the service: SQLite; bench/linkage.ts: memory). */
 export interface LinkageChunkIo {
@@ -125,7 +127,7 @@ export async function linkageChunks(io: LinkageChunkIo): Promise<boolean> {
   }
   return true
 }
-const OVERLOAD_RETRY_MS = 100
+
 
 export class LinkageService {
   readonly #ctx: ServiceContext
