@@ -18,7 +18,7 @@ import type { ServiceContext } from './context.js'
 import { conflict, invalid, notFound } from './errors.js'
 import { canAccess, type Principal } from './principal.js'
 import type { QueryService } from './queries.js'
-import { requirePopcounts } from './similarity.js'
+import { requirePopcounts, type SimilarityHit } from './similarity.js'
 import type { SketchService } from './sketches.js'
 
 export type Solver = 'none' | 'greedy'
@@ -96,7 +96,38 @@ export function greedySolve<P extends { queryOrdinal: number; recordOrdinal: num
 
 /** Pairs per scan call: enough queries to amortise a pass, few enough that a chunk takes well under a second. */
 const CHUNK_PAIRS = 2 ** 26
+/** How long a chunk waits before it asks a full scan queue again. */
 const OVERLOAD_RETRY_MS = 100
+
+/** What linkageChunks reads and where it writes (the service: SQLite; bench/linkage.ts: memory). */
+export interface LinkageChunkIo {
+  queryCount: number
+  recordCount: number
+  /** Queries [from, to) of the run, in ordinal order. */
+  rows(from: number, to: number): Array<{ ordinal: number; bits: Uint8Array }>
+  /** One similarity scan of a chunk's queries (one hit list per query). */
+  scan(bits: Uint8Array[]): Promise<SimilarityHit[][]>
+  /** Stores a chunk's pairs; false stops the run (it was deleted). */
+  chunk(pairs: LinkagePair[], progress: number, compared: number): boolean
+}
+
+/** A run's scan: its queries in chunks, each chunk one similarity scan; false when a chunk's store said stop. */
+export async function linkageChunks(io: LinkageChunkIo): Promise<boolean> {
+  const perChunk = Math.max(16, Math.min(1024, Math.floor(CHUNK_PAIRS / Math.max(1, io.recordCount))))
+  let compared = 0
+  for (let from = 0; from < io.queryCount; from += perChunk) {
+    const rows = io.rows(from, Math.min(io.queryCount, from + perChunk))
+    const lists = await io.scan(rows.map((r) => r.bits))
+    const pairs: LinkagePair[] = []
+    lists.forEach((hits, i) => {
+      for (const h of hits) pairs.push({ queryOrdinal: rows[i].ordinal, recordOrdinal: h.ordinal, score: h.similarity, low: h.low, high: h.high, matched: false })
+    })
+    compared += rows.length * io.recordCount
+    if (!io.chunk(pairs, from + rows.length, compared)) return false
+  }
+  return true
+}
+
 
 export class LinkageService {
   readonly #ctx: ServiceContext
@@ -284,22 +315,22 @@ export class LinkageService {
     const o = run.options as unknown as LinkageOptions
     const sketch = this.#sketches.forQuery(dataset, 'hamming', run.sketchId)
     if (!this.#repo.start(id, this.#instance)) return
-    const perChunk = Math.max(16, Math.min(1024, Math.floor(CHUNK_PAIRS / Math.max(1, sketch.recordCount))))
-    let compared = 0
-    for (let from = 0; from < run.queryCount; from += perChunk) {
-      if (this.#closing) throw new Error('interrupted: the process is stopping; start the run again with POST …/rerun')
-      const rows = this.#repo.queries(id, from, Math.min(run.queryCount, from + perChunk))
-      if (rows.some((r) => r.bits === null)) throw new Error('the queries of this run are no longer stored')
-      const lists = await this.#scanRetrying(() =>
-        this.#queries.similarityScan(sketch, rows.map((r) => r.bits!), dataset, { kind: o.similarity, minSimilarity: o.threshold, top: o.top, confidence: 0.95, simultaneous: false }),
-      )
-      const pairs: LinkagePair[] = []
-      lists.forEach((hits, i) => {
-        for (const h of hits) pairs.push({ queryOrdinal: rows[i].ordinal, recordOrdinal: h.ordinal, score: h.similarity, low: h.low, high: h.high, matched: false })
-      })
-      compared += rows.length * sketch.recordCount
-      if (!this.#repo.addChunk(id, pairs, from + rows.length, compared)) return // deleted meanwhile
-    }
+    const ok = await linkageChunks({
+      queryCount: run.queryCount,
+      recordCount: sketch.recordCount,
+      rows: (from, to) => {
+        if (this.#closing) throw new Error('interrupted: the process is stopping; start the run again with POST …/rerun')
+        const rows = this.#repo.queries(id, from, to)
+        if (rows.some((r) => r.bits === null)) throw new Error('the queries of this run are no longer stored')
+        return rows.map((r) => ({ ordinal: r.ordinal, bits: r.bits! }))
+      },
+      scan: (bits) =>
+        this.#scanRetrying(() =>
+          this.#queries.similarityScan(sketch, bits, dataset, { kind: o.similarity, minSimilarity: o.threshold, top: o.top, confidence: 0.95, simultaneous: false }),
+        ),
+      chunk: (pairs, progress, compared) => this.#repo.addChunk(id, pairs, progress, compared),
+    })
+    if (!ok) return // deleted meanwhile
     const matched = o.solve === 'greedy' ? greedySolve(this.#repo.pairsByScore(id)) : null
     if (this.#repo.complete(id, matched)) this.#ctx.log.info({ runId: id, queries: run.queryCount, matches: matched?.length ?? null }, 'linkage run completed')
   }

@@ -146,11 +146,44 @@ AVX512 static uint32_t filter_avx512_short(const uint32_t *rec, uint32_t count, 
 #undef SHORT_COUNTS
 }
 
+/*
+ * Records of 16 words or more: eight records at a time, chunk by chunk (64 bytes), so each chunk of
+ * the query is loaded once for the eight records and the eight counts add up in eight registers:
+ * 9 loads for 8 (record, query) chunks instead of 16 (what makes M = 1024 and M = 4096 cells, the
+ * linkage sketches, about twice as fast as record by record).
+ */
 AVX512 static uint32_t filter_avx512_long(const uint32_t *rec, uint32_t count, uint32_t w, const uint32_t *q, uint32_t cut,
                                           int32_t *hits, int32_t base) {
-#define LONG_COUNTS(p) record_counts((p), q, w)
-  FILTER_AVX512(LONG_COUNTS)
-#undef LONG_COUNTS
+  uint32_t h = 0;
+  uint32_t r = 0;
+  const __m512i cutv = _mm512_set1_epi64((long long)cut);
+  const uint32_t full = w & ~15u;
+  const __mmask16 tail = (__mmask16)((1u << (w - full)) - 1);
+  for (; r + 8 <= count; r += 8) {
+    const uint32_t *p = rec + (size_t)r * w;
+    __m512i c0 = _mm512_setzero_si512(), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+#define STEP(c, i, LOAD) c = _mm512_add_epi64(c, _mm512_popcnt_epi64(_mm512_xor_si512(LOAD(p + (i) * (size_t)w + j), qv)))
+#define ALL8(LOAD) STEP(c0, 0, LOAD); STEP(c1, 1, LOAD); STEP(c2, 2, LOAD); STEP(c3, 3, LOAD); STEP(c4, 4, LOAD); STEP(c5, 5, LOAD); STEP(c6, 6, LOAD); STEP(c7, 7, LOAD)
+#define FULL_LOAD(a) _mm512_loadu_si512(a)
+#define TAIL_LOAD(a) _mm512_maskz_loadu_epi32(tail, a)
+    uint32_t j = 0;
+    for (; j < full; j += 16) {
+      const __m512i qv = _mm512_loadu_si512(q + j);
+      ALL8(FULL_LOAD);
+    }
+    if (j < w) {
+      const __m512i qv = _mm512_maskz_loadu_epi32(tail, q + j);
+      ALL8(TAIL_LOAD);
+    }
+#undef TAIL_LOAD
+#undef FULL_LOAD
+#undef ALL8
+#undef STEP
+    const __m512i sums = sum8(c0, c1, c2, c3, c4, c5, c6, c7);
+    h = emit8(sums, _mm512_cmplt_epu64_mask(sums, cutv), base + (int32_t)r, hits, h);
+  }
+  for (; r < count; r++) h = keep(hits, h, base + (int32_t)r, (uint32_t)_mm512_reduce_add_epi64(record_counts(rec + (size_t)r * w, q, w)), cut);
+  return h;
 }
 
 /*

@@ -296,10 +296,15 @@ export function scanTop(task: ScanTask): TopHits[] {
       const end = Math.min(task.to, block + blockSize)
       if (filter !== null) {
         filter.loadBlock(task.data, block, end - block)
-        // Once every top list has its cut, a batch kernel serves all queries in one pass over the block.
-        batching ||= filter.filterEach !== undefined && filtered.every(({ q, table }) => table.monotone && heaps[q].full)
+        // A batch kernel serves all queries in one pass over the block once every top list has its
+        // cut, or from the second block on: a list that is still not full then (a strict maxDistance,
+        // as in a linkage run with a threshold) takes maxDistance's cut, and only the records within it.
+        batching ||= filter.filterEach !== undefined && filtered.every(({ q, table }) => table.monotone && (heaps[q].full || block > task.from))
         if (batching) {
-          for (let f = 0; f < filtered.length; f++) cuts[f] = filtered[f].table.cutFor(heaps[filtered[f].q].rootEstimate, max)
+          for (let f = 0; f < filtered.length; f++) {
+            const heap = heaps[filtered[f].q]
+            cuts[f] = filtered[f].table.cutFor(heap.full ? heap.rootEstimate : Infinity, max)
+          }
           const { hits, stride, counts } = filter.filterEach!(cuts)
           for (let f = 0; f < filtered.length; f++) pushHits(hits, f * stride, counts[f], block, filtered[f].table, heaps[filtered[f].q], max)
         } else {

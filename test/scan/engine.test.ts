@@ -97,3 +97,36 @@ t.test('native, WebAssembly in place on a shared sketch memory and WebAssembly b
   }
   t.ok(copying.every((hits) => hits.ordinals.length > 0), 'every query has hits')
 })
+
+t.test('a batch whose top lists never fill (a strict maxDistance, as in a linkage run) gives the plain top-k on every path', async (t) => {
+  t.teardown(() => useNativeCountFilter(true))
+  // three scan blocks; top far above the records within maxDistance, so no list is ever full and
+  // the blocks after the first go through the batch kernel with maxDistance's cut alone
+  const s = reference('parity', 512, 5, 20_000)
+  const options = { confidence: 0.95, simultaneousM: null }
+  const rng = new SeededNoiseSource('scan-strict')
+  const queries = [s.base, ...Array.from({ length: 5 }, () => {
+    const q = s.base.slice()
+    for (let j = 0; j < 20; j++) q[rng.nextUint32() % q.length] ^= 1 << (rng.nextUint32() & 31)
+    return q
+  })]
+  const top = 15_000
+  const maxDistance = 30
+  const plain = queries.map((query) => {
+    const est = getMechanism('parity').prepareQuery(s.plan, s.pTilde, s.calibration, query, options)
+    return Array.from({ length: s.m }, (_, r) => ({ e: est(s.data, r * s.plan.wordsPerRecord), r }))
+      .filter(({ e }) => e.estimate <= maxDistance)
+      .sort((a, b) => a.e.estimate - b.e.estimate || a.r - b.r)
+  })
+  t.ok(plain.every((hits) => hits.length > 0 && hits.length < top), 'every query has hits, and fewer than top')
+  const native = nativeCountFilterModule()
+  const choices: Array<false | NativePath> = [false, ...(native === null ? [] : (Object.keys(native.paths) as NativePath[]))]
+  for (const choice of choices) {
+    useNativeCountFilter(choice)
+    const got = scanTop({ data: s.data, plan: s.plan, pTilde: s.pTilde, calibration: s.calibration, queries, options, from: 0, to: s.m, top, maxDistance })
+    for (let q = 0; q < queries.length; q++) {
+      t.same(Array.from(got[q].ordinals), plain[q].map((o) => o.r), `${choice || 'WebAssembly'}: query ${q} ordinals`)
+      t.same(Array.from(got[q].estimate), plain[q].map((o) => o.e.estimate), `${choice || 'WebAssembly'}: query ${q} estimates`)
+    }
+  }
+})
