@@ -132,8 +132,8 @@ export class LocalBackend implements Backend {
   }
 
   createDataset(input: CreateDatasetBody): Promise<DatasetSummary> {
-    return this.#run(() => {
-      const created = this.services.datasets.create(localOperator, createDatasetInput(validate(createDatasetBody, input)))
+    return this.#run(async () => {
+      const created = await this.services.datasets.create(localOperator, createDatasetInput(validate(createDatasetBody, input)))
       return summarize(created)
     })
   }
@@ -147,7 +147,10 @@ export class LocalBackend implements Backend {
   }
 
   deleteDataset(name: string): Promise<void> {
-    return this.#run(() => this.services.datasets.delete(localOperator, name))
+    // the rows go in chunks, in the background; close() lets that run to its end before the command exits
+    return this.#run(async () => {
+      await this.services.datasets.delete(localOperator, name)
+    })
   }
 
   load(name: string, _bits: number, batches: AsyncIterable<ParsedRecord[]>, onProgress?: (loaded: number) => void): Promise<LoadResult> {
@@ -217,9 +220,9 @@ export class LocalBackend implements Backend {
   }
 
   createToken(input: CreateTokenBody): Promise<CreatedToken> {
-    return this.#run(() => {
+    return this.#run(async () => {
       const body = validate(createTokenBody, input)
-      const { token, secret } = this.services.tokens.create(localOperator, body.role, body.datasets ?? null, body.label ?? null)
+      const { token, secret } = await this.services.tokens.create(localOperator, body.role, body.datasets ?? null, body.label ?? null)
       return { ...tokenView(token), token: secret }
     })
   }
@@ -229,11 +232,11 @@ export class LocalBackend implements Backend {
   }
 
   revokeToken(id: string): Promise<TokenView> {
-    return this.#run(() => tokenView(this.services.tokens.revoke(localOperator, id)))
+    return this.#run(async () => tokenView(await this.services.tokens.revoke(localOperator, id)))
   }
 
   async close(): Promise<void> {
-    await this.services.close()
+    await this.services.close({ finishCleanups: true })
     this.db.close()
   }
 }

@@ -2,8 +2,9 @@
 import type { Dataset } from '../db/datasets.js'
 import { BudgetExhaustedError, type Debit, type DebitResult } from '../db/ledger.js'
 import { epsilonFromMicro } from '../privacy/epsilon.js'
-import { DomainError, conflict } from './errors.js'
-import type { ServiceContext } from './context.js'
+import { storeFiles } from '../db/database.js'
+import { DomainError, conflict, unavailable } from './errors.js'
+import { write, type ServiceContext } from './context.js'
 import { type Principal, requireAdmin } from './principal.js'
 
 export interface LedgerView {
@@ -62,10 +63,10 @@ export class BudgetService {
     }
   }
 
-  setBudget(principal: Principal, dataset: Dataset, budgetMicro: number): BudgetView {
+  async setBudget(principal: Principal, dataset: Dataset, budgetMicro: number): Promise<BudgetView> {
     requireAdmin(principal)
     try {
-      this.#ctx.ledger.setBudget(dataset.id, budgetMicro, principal.tokenId)
+      await write(this.#ctx, () => this.#ctx.ledger.setBudget(dataset.id, budgetMicro, principal.tokenId))
     } catch (err) {
       if (err instanceof RangeError) throw conflict(err.message)
       throw err
@@ -75,14 +76,28 @@ export class BudgetService {
 
   /**
    * Debits before any noise is drawn. Budget exhaustion is a 409 problem; any other failure to
-   * write the debit propagates and nothing is released (fail closed).
+   * write the debit propagates and nothing is released (fail closed). A lock held elsewhere is
+   * waited for asynchronously (then 503). The database files are checked before and after the
+   * debit: a debit written into a file that was deleted or replaced under the process is not in
+   * the database the next start opens, so its answer must not be released (503, logged).
    */
-  debit<T>(debit: Debit, alsoWrite?: (ledgerId: number) => T): DebitResult & { extra: T | undefined } {
+  async debit<T>(debit: Debit, alsoWrite?: (ledgerId: number) => T): Promise<DebitResult & { extra: T | undefined }> {
+    this.#assertFilesIntact(debit)
+    let result: DebitResult & { extra: T | undefined }
     try {
-      return this.#ctx.ledger.debit(debit, alsoWrite)
+      result = await write(this.#ctx, () => this.#ctx.ledger.debit(debit, alsoWrite))
     } catch (err) {
       if (err instanceof BudgetExhaustedError) throw budgetExhausted(err)
       throw err
     }
+    this.#assertFilesIntact(debit)
+    return result
+  }
+
+  #assertFilesIntact(debit: Debit): void {
+    const lost = storeFiles(this.#ctx.db)?.check() ?? null
+    if (lost === null) return
+    this.#ctx.log.error({ datasetId: debit.datasetId, kind: debit.kind, problem: lost }, 'charge refused: the database files are not the ones this process opened')
+    throw unavailable(`charges are refused: ${lost}; the server must be restarted on an intact database`, 60)
   }
 }

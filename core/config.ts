@@ -33,6 +33,10 @@ const envSchema = z.object({
   DPDIST_MAX_EVENT_LOOP_DELAY_MS: intFrom(1000, 0, 600_000),
   DPDIST_MAX_HEAP_BYTES: intFrom(0, 0, Number.MAX_SAFE_INTEGER),
   DPDIST_MAX_RSS_BYTES: intFrom(0, 0, Number.MAX_SAFE_INTEGER),
+  /** Longest the server's thread waits inside SQLite for another connection's write lock (it then retries asynchronously). */
+  DPDIST_BUSY_TIMEOUT_MS: intFrom(5, 0, 60_000),
+  /** Longest a write retries for the lock before it is answered 503 with Retry-After. */
+  DPDIST_LOCK_WAIT_MS: intFrom(5000, 0, 600_000),
 })
 
 export interface Config {
@@ -53,6 +57,8 @@ export interface Config {
   maxEventLoopDelayMs: number
   maxHeapBytes: number
   maxRssBytes: number
+  busyTimeoutMs: number
+  lockWaitMs: number
 }
 
 export class ConfigError extends Error {}
@@ -82,5 +88,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxEventLoopDelayMs: e.DPDIST_MAX_EVENT_LOOP_DELAY_MS,
     maxHeapBytes: e.DPDIST_MAX_HEAP_BYTES,
     maxRssBytes: e.DPDIST_MAX_RSS_BYTES,
+    busyTimeoutMs: e.DPDIST_BUSY_TIMEOUT_MS,
+    lockWaitMs: e.DPDIST_LOCK_WAIT_MS,
   }
 }

@@ -6,6 +6,7 @@ import { inlineScanner, ScanPool } from '../scan/pool.js'
 import { BudgetService } from './budget.js'
 import type { ServiceContext } from './context.js'
 import { DatasetService } from './datasets.js'
+import { Janitor } from './janitor.js'
 import { QueryService, type ScanListener } from './queries.js'
 import { SketchService } from './sketches.js'
 import { TokenService } from './tokens.js'
@@ -17,8 +18,13 @@ export interface Services {
   budget: BudgetService
   sketches: SketchService
   queries: QueryService
-  /** Stops builds and the scan workers. */
-  close(): Promise<void>
+  /** Background cleanups (aborted uploads, dataset deletions); the server calls start(). */
+  janitor: Janitor
+  /**
+   * Stops builds, cleanups and the scan workers. With `finishCleanups` (a CLI command), a cleanup
+   * that is running goes on to its end first (a failed one is left for the next process).
+   */
+  close(options?: { finishCleanups?: boolean }): Promise<void>
 }
 
 export interface ServiceOptions {
@@ -28,7 +34,8 @@ export interface ServiceOptions {
 
 export function createServices(ctx: ServiceContext, options: ServiceOptions = {}): Services {
   const scanner = ctx.config.workers > 0 ? new ScanPool(ctx.config.workers, ctx.config.scanQueue) : inlineScanner
-  const datasets = new DatasetService(ctx)
+  const janitor = new Janitor(ctx)
+  const datasets = new DatasetService(ctx, janitor)
   const tokens = new TokenService(ctx)
   const budget = new BudgetService(ctx)
   const sketches = new SketchService(ctx, budget)
@@ -37,9 +44,10 @@ export function createServices(ctx: ServiceContext, options: ServiceOptions = {}
     sketches.registry.unloadDataset(d.id)
     queries.forgetDataset(d.id)
   })
-  const close = async () => {
+  const close = async (options: { finishCleanups?: boolean } = {}) => {
     await sketches.close()
+    await janitor.close(options.finishCleanups ?? false)
     await scanner.close()
   }
-  return { ctx, datasets, tokens, budget, sketches, queries, close }
+  return { ctx, datasets, tokens, budget, sketches, queries, janitor, close }
 }

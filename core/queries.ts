@@ -184,7 +184,7 @@ export class QueryService {
     if (!Number.isSafeInteger(total)) throw invalid('the total ε of this batch is too large')
     const count = dataset.recordCount
     // Debit first: nothing below runs unless the charge is on disk.
-    this.#budget.debit({
+    await this.#budget.debit({
       datasetId: dataset.id,
       epsilonMicro: total,
       kind: 'query',

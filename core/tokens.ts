@@ -1,7 +1,7 @@
 /** Token issuing, verification, revocation, and the bootstrap admin token. */
 import type { Role, Token } from '../db/tokens.js'
 import { notFound } from './errors.js'
-import type { ServiceContext } from './context.js'
+import { write, type ServiceContext } from './context.js'
 import { type Principal, principalOf, requireAdmin } from './principal.js'
 
 export const ENV_ADMIN_TOKEN_ID = 'tok_env_admin'
@@ -18,7 +18,11 @@ export class TokenService {
    * when none is configured and no admin token exists yet, one is generated and returned so the
    * caller can print it once.
    */
-  bootstrap(): { generated: string | null } {
+  bootstrap(): Promise<{ generated: string | null }> {
+    return write(this.#ctx, () => this.#bootstrap())
+  }
+
+  #bootstrap(): { generated: string | null } {
     const { adminToken } = this.#ctx.config
     if (adminToken) {
       if (!this.#ctx.tokens.hasHash(adminToken)) {
@@ -39,9 +43,9 @@ export class TokenService {
     return token && principalOf(token)
   }
 
-  create(principal: Principal, role: Role, datasets: string[] | null, label: string | null): { token: Token; secret: string } {
+  async create(principal: Principal, role: Role, datasets: string[] | null, label: string | null): Promise<{ token: Token; secret: string }> {
     requireAdmin(principal)
-    const created = this.#ctx.tokens.create(role, role === 'admin' ? null : datasets, label)
+    const created = await write(this.#ctx, () => this.#ctx.tokens.create(role, role === 'admin' ? null : datasets, label))
     this.#ctx.log.info({ tokenId: created.token.id, role }, 'token created')
     return created
   }
@@ -51,11 +55,11 @@ export class TokenService {
     return this.#ctx.tokens.list()
   }
 
-  revoke(principal: Principal, id: string): Token {
+  async revoke(principal: Principal, id: string): Promise<Token> {
     requireAdmin(principal)
     const token = this.#ctx.tokens.findById(id)
     if (!token) throw notFound(`no token with id "${id}"`)
-    this.#ctx.tokens.revoke(id)
+    await write(this.#ctx, () => this.#ctx.tokens.revoke(id))
     this.#ctx.log.info({ tokenId: id }, 'token revoked')
     return this.#ctx.tokens.findById(id)!
   }

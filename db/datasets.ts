@@ -1,5 +1,5 @@
 /** Datasets and their records. Raw bits are written and read only through this repository. */
-import type { Db } from './database.js'
+import { ownerInstance, type Db } from './database.js'
 
 export type MetricName = 'hamming' | 'edit'
 
@@ -56,6 +56,15 @@ export interface NewDataset {
   metrics: MetricName[]
 }
 
+/** Who runs an upload in progress (db/database.ts ownerAlive tells whether it still runs). */
+export interface UploadOwner {
+  instance: string | null
+  pid: number | null
+}
+
+/** Not deleted, nor being deleted (db/cleanup.ts finishes a deletion in chunks). */
+const LIVE = 'id NOT IN (SELECT dataset_id FROM dataset_deletions)'
+
 export interface StoredRecord {
   ordinal: number
   id: string
@@ -70,22 +79,20 @@ export class DatasetRepository {
   readonly #insert
   readonly #setCount
   readonly #insertRecord
-  readonly #deleteFrom
   readonly #rawRange
   readonly #idOf
 
   constructor(db: Db) {
     this.#db = db
-    this.#byName = db.prepare<[string], DatasetRow>('SELECT * FROM datasets WHERE name = ?')
+    this.#byName = db.prepare<[string], DatasetRow>(`SELECT * FROM datasets WHERE name = ? AND ${LIVE}`)
     this.#byId = db.prepare<[number], DatasetRow>('SELECT * FROM datasets WHERE id = ?')
-    this.#list = db.prepare<[], DatasetRow>('SELECT * FROM datasets ORDER BY name')
+    this.#list = db.prepare<[], DatasetRow>(`SELECT * FROM datasets WHERE ${LIVE} ORDER BY name`)
     this.#insert = db.prepare(
       `INSERT INTO datasets (name, bits, unit_bits, budget_micro, retain_raw, metrics, created_at)
        VALUES (@name, @bits, @unitBits, @budgetMicro, @retainRaw, @metrics, @createdAt)`,
     )
     this.#setCount = db.prepare('UPDATE datasets SET record_count = ? WHERE id = ? AND record_count = ?')
     this.#insertRecord = db.prepare('INSERT INTO records (dataset_id, ordinal, id, bits) VALUES (?, ?, ?, ?)')
-    this.#deleteFrom = db.prepare('DELETE FROM records WHERE dataset_id = ? AND ordinal >= ?')
     this.#idOf = db.prepare<[number, number], { id: string }>('SELECT id FROM records WHERE dataset_id = ? AND ordinal = ?')
     this.#rawRange = db.prepare<[number, number, number], { ordinal: number; bits: Buffer | null }>(
       'SELECT ordinal, bits FROM records WHERE dataset_id = ? AND ordinal >= ? AND ordinal < ? ORDER BY ordinal',
@@ -122,14 +129,22 @@ export class DatasetRepository {
     }
   }
 
-  /** Deletes the dataset, its records and sketches. The ledger rows stay (append-only). */
-  delete(id: number): boolean {
+  /**
+   * Starts deleting a dataset: in one short transaction it stops being listed or found by name, and
+   * its name is free for a new dataset; db/cleanup.ts removes its rows in chunks and then the row
+   * itself. The ledger rows stay (append-only). `uploadMayGo` decides, inside the transaction, about
+   * an upload in progress (true: it is abandoned and goes with the dataset); false refuses.
+   */
+  markDeleted(id: number, uploadMayGo: (owner: UploadOwner) => boolean): 'marked' | 'gone' | 'upload-in-progress' {
     return this.#db.transaction(() => {
-      this.#db.prepare('DELETE FROM sketch_chunks WHERE sketch_id IN (SELECT id FROM sketches WHERE dataset_id = ?)').run(id)
-      this.#db.prepare('DELETE FROM sketches WHERE dataset_id = ?').run(id)
-      this.#db.prepare('DELETE FROM records WHERE dataset_id = ?').run(id)
-      this.#db.prepare('DELETE FROM uploads WHERE dataset_id = ?').run(id)
-      return this.#db.prepare('DELETE FROM datasets WHERE id = ?').run(id).changes === 1
+      const row = this.#db.prepare<[number], { name: string }>(`SELECT name FROM datasets WHERE id = ? AND ${LIVE}`).get(id)
+      if (!row) return 'gone'
+      const owner = this.uploadOwner(id)
+      if (owner && !uploadMayGo(owner)) return 'upload-in-progress'
+      this.#db.prepare('INSERT INTO dataset_deletions (dataset_id, name, owner_instance, started_at) VALUES (?, ?, ?, ?)').run(id, row.name, ownerInstance, new Date().toISOString())
+      // a name no dataset can have (names start with a letter or digit), so the old one is free at once
+      this.#db.prepare('UPDATE datasets SET name = ? WHERE id = ?').run(`~deleted/${id}`, id)
+      return 'marked'
     }).immediate()
   }
 
@@ -150,7 +165,9 @@ export class DatasetRepository {
    */
   beginUpload(datasetId: number): boolean {
     try {
-      this.#db.prepare('INSERT INTO uploads (dataset_id, owner_pid, started_at) VALUES (?, ?, ?)').run(datasetId, process.pid, new Date().toISOString())
+      this.#db
+        .prepare('INSERT INTO uploads (dataset_id, owner_pid, owner_instance, started_at) VALUES (?, ?, ?, ?)')
+        .run(datasetId, process.pid, ownerInstance, new Date().toISOString())
       return true
     } catch (err) {
       if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return false
@@ -170,16 +187,37 @@ export class DatasetRepository {
     }).immediate()
   }
 
-  /** Removes an aborted upload's pending records and ends the upload. */
-  discardPending(datasetId: number, fromOrdinal: number): void {
-    this.#db.transaction(() => {
-      this.#deleteFrom.run(datasetId, fromOrdinal)
-      this.#db.prepare('DELETE FROM uploads WHERE dataset_id = ?').run(datasetId)
-    }).immediate()
+  /** The owner of the dataset's upload in progress, if there is one. */
+  uploadOwner(datasetId: number): UploadOwner | undefined {
+    const row = this.#db
+      .prepare<[number], { owner_instance: string | null; owner_pid: number | null }>('SELECT owner_instance, owner_pid FROM uploads WHERE dataset_id = ?')
+      .get(datasetId)
+    return row && { instance: row.owner_instance, pid: row.owner_pid }
   }
 
-  hasUpload(datasetId: number): boolean {
-    return this.#db.prepare('SELECT 1 FROM uploads WHERE dataset_id = ?').get(datasetId) !== undefined
+  /** Every upload in progress, with its owner (the janitor looks for dead ones). */
+  uploads(): ({ datasetId: number } & UploadOwner)[] {
+    return this.#db
+      .prepare<[], { dataset_id: number; owner_instance: string | null; owner_pid: number | null }>('SELECT dataset_id, owner_instance, owner_pid FROM uploads')
+      .all()
+      .map((r) => ({ datasetId: r.dataset_id, instance: r.owner_instance, pid: r.owner_pid }))
+  }
+
+  /** Datasets being deleted, with who runs the deletion. */
+  deletions(): { datasetId: number; name: string; instance: string | null }[] {
+    return this.#db
+      .prepare<[], { dataset_id: number; name: string; owner_instance: string | null }>('SELECT dataset_id, name, owner_instance FROM dataset_deletions')
+      .all()
+      .map((r) => ({ datasetId: r.dataset_id, name: r.name, instance: r.owner_instance }))
+  }
+
+  /** Takes over a deletion whose owner is gone; false when another process took it first. */
+  adoptDeletion(datasetId: number, from: string | null): boolean {
+    return (
+      this.#db
+        .prepare('UPDATE dataset_deletions SET owner_instance = ? WHERE dataset_id = ? AND owner_instance IS ?')
+        .run(ownerInstance, datasetId, from).changes === 1
+    )
   }
 
   /** The ids of the given committed records (point lookups: cheap for a top-k answer). */

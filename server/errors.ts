@@ -19,6 +19,7 @@ export const problemTitles = {
   'rate-limited': 'Too many requests',
   overloaded: 'The server is overloaded',
   'service-unavailable': 'The service is unavailable',
+  'insufficient-storage': 'The server has no room to store this',
   'internal-error': 'Internal server error',
 } as const
 
@@ -67,4 +68,5 @@ export const domainStatus: Record<DomainErrorCode, number> = {
   conflict: 409,
   'budget-exhausted': 409,
   'service-unavailable': 503,
+  'insufficient-storage': 507,
 }

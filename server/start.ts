@@ -22,10 +22,10 @@ export interface Running {
 }
 
 export async function start(config: Config, logger: Logger = pino(loggerOptions(config.logLevel))): Promise<Running> {
-  const db = openDatabase(config.dbPath)
+  const db = openDatabase(config.dbPath, { busyTimeoutMs: config.busyTimeoutMs })
   const metrics = new Metrics()
   const services = createServices({ ...repositories(db), config, noise: productionNoiseSource(), log: logger }, { onScan: (records, seconds) => metrics.observeScan(records, seconds) })
-  const { generated } = services.tokens.bootstrap()
+  const { generated } = await services.tokens.bootstrap()
   if (generated) {
     // Printed once, to the terminal only (never to the log): only its hash is stored.
     process.stdout.write(
@@ -55,6 +55,8 @@ export async function start(config: Config, logger: Logger = pino(loggerOptions(
   }
   try {
     const url = await app.listen({ host: config.host, port: config.port })
+    // uploads and deletions that a dead process left unfinished, then every 30 s
+    services.janitor.start()
     return { app, services, url, close }
   } catch (err) {
     await close()

@@ -10,50 +10,10 @@
 import t from 'tap'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openDatabase, type Db } from '../../db/database.js'
-import { api, must, startServer, type ServerProcess, type SketchView } from '../support/server-process.js'
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
-
-/** Polls `probe` until it returns true (or throws after `ms`). */
-async function until(probe: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await sleep(20)
-  }
-}
-
-/**
- * Streams an upload that never ends by itself: chunks from `next` are written (respecting
- * back-pressure) until `stop()` is called or the connection dies. Resolves nothing; errors are
- * expected (the server is killed under it).
- */
-function endlessUpload(s: ServerProcess, path: string, headers: Record<string, string>, next: () => Buffer): { stop(): void } {
-  let stopped = false
-  const req = request(`${s.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${s.adminToken}`, 'transfer-encoding': 'chunked', ...headers } })
-  req.on('error', () => {})
-  req.on('response', (res) => res.resume())
-  const pump = () => {
-    while (!stopped && !req.destroyed) {
-      if (!req.write(next())) {
-        req.once('drain', pump)
-        return
-      }
-    }
-  }
-  pump()
-  return {
-    stop() {
-      stopped = true
-      req.destroy()
-    },
-  }
-}
+import { api, endlessUpload, must, startServer, until, type ServerProcess, type SketchView } from '../support/server-process.js'
 
 function pendingRows(db: Db, dataset: string): { committed: number; pending: number; total: number } {
   return db

@@ -14,7 +14,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     '',
     { schema: { tags: ['datasets'], summary: 'Create a dataset (admin)', body: createDatasetBody, response: { 201: datasetSummary, ...errorResponses } } },
     async (req, reply) => {
-      const created = datasets.create(req.principal, createDatasetInput(req.body))
+      const created = await datasets.create(req.principal, createDatasetInput(req.body))
       return reply.code(201).send(summarize(created))
     },
   )
@@ -33,7 +33,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     '/:name',
     { schema: { tags: ['datasets'], summary: 'Delete a dataset, its records and sketches (admin); its ledger stays', params: nameParams, response: { 204: z.null(), ...errorResponses } } },
     async (req, reply) => {
-      datasets.delete(req.principal, req.params.name)
+      await datasets.delete(req.principal, req.params.name)
       return reply.code(204).send(null)
     },
   )

@@ -10,7 +10,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     '',
     { schema: { tags: ['tokens'], summary: 'Create a token (admin); the secret is shown once', body: createTokenBody, response: { 201: createdToken, ...errorResponses } } },
     async (req, reply) => {
-      const { token, secret } = app.services.tokens.create(req.principal, req.body.role, req.body.datasets ?? null, req.body.label ?? null)
+      const { token, secret } = await app.services.tokens.create(req.principal, req.body.role, req.body.datasets ?? null, req.body.label ?? null)
       return reply.code(201).send({ ...view(token), token: secret })
     },
   )
@@ -20,7 +20,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
   app.delete(
     '/:id',
     { schema: { tags: ['tokens'], summary: 'Revoke a token (admin)', params: tokenParams, response: { 200: tokenView, ...errorResponses } } },
-    async (req) => view(app.services.tokens.revoke(req.principal, req.params.id)),
+    async (req) => view(await app.services.tokens.revoke(req.principal, req.params.id)),
   )
 }
 export default routes
