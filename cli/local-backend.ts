@@ -11,7 +11,7 @@ import { EpsilonError, parseEpsilon } from '../privacy/epsilon.js'
 import { productionNoiseSource } from '../privacy/noise-source.js'
 import { BitParseError } from '../sketch/bits.js'
 import { loadConfig, type Config } from '../core/config.js'
-import { DomainError } from '../core/errors.js'
+import { storeFailure } from '../core/store-errors.js'
 import { ScanOverloadError } from '../scan/errors.js'
 import { createDatasetBody } from '../core/schemas/datasets.js'
 import { queryBody } from '../core/schemas/queries.js'
@@ -95,7 +95,8 @@ function validate<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
 
 /** Core errors as BackendErrors (the same code and message the server would send; no HTTP status locally). */
 function translate(err: unknown): unknown {
-  if (err instanceof DomainError) return new BackendError(err.message, 0, err.code)
+  const domain = storeFailure(err)
+  if (domain) return new BackendError(domain.message, 0, domain.code)
   if (err instanceof RecordFormatError) return new BackendError(err.message, 0, 'invalid-records')
   if (err instanceof EpsilonError || err instanceof BitParseError) return new BackendError(err.message, 0, 'validation-error')
   if (err instanceof ScanOverloadError) return new BackendError(err.message, 0, 'overloaded')

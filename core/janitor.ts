@@ -10,7 +10,7 @@
  * waits for the cleanup (briefly) and gets a 503 with Retry-After if it is still running.
  */
 import type { Worker } from 'node:worker_threads'
-import { runCleanup, type CleanupJob, type CleanupReport } from '../db/cleanup.js'
+import { runCleanup, runStep, type CleanupJob, type CleanupReport } from '../db/cleanup.js'
 import { databasePath, ownerAlive, ownerInstance } from '../db/database.js'
 import type { UploadOwner } from '../db/datasets.js'
 import type { ServiceContext } from './context.js'
@@ -20,6 +20,9 @@ import { startJob } from './workers/job.js'
 const RETRY_MIN_MS = 1000
 const RETRY_MAX_MS = 30_000
 const SWEEP_MS = 30_000
+/** At most this much is removed at once on the caller's connection (one short step); more goes to the background. */
+const INLINE_ROWS = 1024
+const INLINE_BYTES = 1 << 20
 
 interface Entry {
   job: CleanupJob
@@ -62,11 +65,15 @@ export class Janitor {
     return !ownerAlive(this.#dbPath, owner)
   }
 
-  /** Starts (or joins) the job; it runs in the background until it is done. */
+  /**
+   * Starts (or joins) the job. A small job (one short step: a failed upload of a few records) is
+   * done at once, on this connection; the rest runs in the background until it is done.
+   */
   schedule(job: CleanupJob): Promise<void> {
     const key = keyOf(job)
     const existing = this.#jobs.get(key)
     if (existing) return existing.done
+    if (this.#firstStepFinished(job)) return Promise.resolve()
     let wake: (() => void) | null = null
     const entry: Entry = {
       job,
@@ -139,6 +146,19 @@ export class Janitor {
     if (!finish) for (const w of this.#workers) w.postMessage('stop')
     for (const e of this.#jobs.values()) e.kick()
     await Promise.allSettled([...this.#jobs.values()].map((e) => e.done))
+  }
+
+  #firstStepFinished(job: CleanupJob): boolean {
+    const bits = this.#ctx.datasets.findById(job.datasetId)?.bits
+    if (bits === undefined) return true // nothing left to clean
+    const rows = Math.max(1, Math.min(INLINE_ROWS, Math.floor(INLINE_BYTES / Math.ceil(bits / 8))))
+    try {
+      const step = runStep(this.#ctx.db, job, rows)
+      if (step.done) this.#ctx.log.info({ cleanup: job.kind, datasetId: job.datasetId, removed: step.removed }, 'cleanup finished')
+      return step.done
+    } catch {
+      return false // busy, or the disk is full: the background job retries
+    }
   }
 
   async #loop(job: CleanupJob, pause: (ms: number) => Promise<void>): Promise<void> {

@@ -9,6 +9,7 @@ import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod'
 import { EpsilonError } from '../../../privacy/epsilon.js'
 import { BitParseError } from '../../../sketch/bits.js'
 import { DomainError } from '../../../core/errors.js'
+import { storeFailure } from '../../../core/store-errors.js'
 import { RecordFormatError } from '../../../ingest/index.js'
 import { ScanOverloadError } from '../../../scan/errors.js'
 import { ProblemError, domainStatus, problemBody, type ProblemCode } from '../../errors.js'
@@ -59,8 +60,10 @@ function send(reply: FastifyReply, req: FastifyRequest, status: number, code: Pr
 }
 
 export default fp(async (app) => {
-  app.setErrorHandler(async (err: FastifyError, req, reply) => {
+  app.setErrorHandler(async (raw: FastifyError, req, reply) => {
     await drainRest(req)
+    // a busy lock, a full disk: answered as the domain errors they are, never as a 500
+    const err = (storeFailure(raw) ?? raw) as FastifyError
     if (err instanceof DomainError) {
       const status = domainStatus[err.code]
       if (status === 503 && typeof err.details.retryAfter === 'number') reply.header('Retry-After', String(err.details.retryAfter))
