@@ -75,7 +75,7 @@ export function openLocalBackend(options: LocalOptions): LocalBackend {
   }
   const config = localConfig(options.path, options.env)
   const db = openDatabase(config.dbPath)
-  const services = createServices({ ...repositories(db), config, noise: productionNoiseSource(), log: silentLog })
+  const services = createServices({ ...repositories(db), config, noise: productionNoiseSource(), log: silentLog }, { retryCleanups: false })
   return new LocalBackend(db, config, services)
 }
 
@@ -148,9 +148,11 @@ export class LocalBackend implements Backend {
   }
 
   deleteDataset(name: string): Promise<void> {
-    // the rows go in chunks, in the background; close() lets that run to its end before the command exits
+    // the rows go in chunks of short transactions (a server on the same file keeps its lock waits
+    // short); the command waits for the end (if it fails, the next process to open the file finishes)
     return this.#run(async () => {
-      await this.services.datasets.delete(localOperator, name)
+      const { finished } = await this.services.datasets.delete(localOperator, name)
+      await finished
     })
   }
 

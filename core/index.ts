@@ -30,11 +30,13 @@ export interface Services {
 export interface ServiceOptions {
   /** Told about every sketch scan (the server's metrics). */
   onScan?: ScanListener
+  /** False for one-shot commands: a failed cleanup is left for the next process (core/janitor.ts). */
+  retryCleanups?: boolean
 }
 
 export function createServices(ctx: ServiceContext, options: ServiceOptions = {}): Services {
   const scanner = ctx.config.workers > 0 ? new ScanPool(ctx.config.workers, ctx.config.scanQueue) : inlineScanner
-  const janitor = new Janitor(ctx)
+  const janitor = new Janitor(ctx, { retry: options.retryCleanups })
   const datasets = new DatasetService(ctx, janitor)
   const tokens = new TokenService(ctx)
   const budget = new BudgetService(ctx)

@@ -43,12 +43,18 @@ export class Janitor {
   readonly #active = new Set<number>()
   readonly #jobs = new Map<string, Entry>()
   readonly #workers = new Set<Worker>()
+  readonly #retry: boolean
   #sweepTimer: NodeJS.Timeout | null = null
   #closing = false
 
-  constructor(ctx: ServiceContext) {
+  /**
+   * `retry: false` (a CLI command): a job that fails is left for the next process instead of being
+   * retried, so that a command never waits for free disk space.
+   */
+  constructor(ctx: ServiceContext, options: { retry?: boolean } = {}) {
     this.#ctx = ctx
     this.#dbPath = databasePath(ctx.db)
+    this.#retry = options.retry ?? true
   }
 
   uploadStarted(datasetId: number): void {
@@ -171,9 +177,10 @@ export class Janitor {
       } catch (err) {
         const code = (err as { code?: unknown }).code
         this.#ctx.log.warn(
-          { cleanup: job.kind, datasetId: job.datasetId, err: err instanceof Error ? err.message : String(err), code, retryInMs: wait },
-          'cleanup failed; it will be retried',
+          { cleanup: job.kind, datasetId: job.datasetId, err: err instanceof Error ? err.message : String(err), code, retryInMs: this.#retry ? wait : null },
+          this.#retry ? 'cleanup failed; it will be retried' : 'cleanup failed; the next process to open the database finishes it',
         )
+        if (!this.#retry) return
         await pause(wait)
         wait = Math.min(RETRY_MAX_MS, wait * 2)
       }

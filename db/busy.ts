@@ -37,7 +37,7 @@ export async function retryBusy<T>(fn: () => T, deadlineMs: number): Promise<T> 
       const waited = Date.now() - started
       if (waited + pause > deadlineMs) throw new StoreBusyError(waited)
       await sleep(pause)
-      pause = Math.min(pause * 2, 50)
+      pause = Math.min(pause * 2, 20)
     }
   }
 }

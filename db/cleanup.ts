@@ -107,9 +107,9 @@ export class StepSizer {
     else if (ms > STEP_TARGET_MS * 2) this.#limit = Math.max(this.min, Math.floor(this.#limit / 2))
   }
 
-  /** The pause after a step that took `ms`: others get the lock for at least as long as this side held it. */
+  /** The pause after a step that took `ms`: others get the lock for at least half as long as this side held it. */
   static pauseAfter(ms: number): number {
-    return Math.min(50, Math.max(5, Math.ceil(ms)))
+    return Math.min(25, Math.max(5, Math.ceil(ms / 2)))
   }
 }
 
