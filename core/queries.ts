@@ -7,7 +7,7 @@
  */
 import type { Dataset } from '../db/datasets.js'
 import { epsilonFromMicro } from '../privacy/epsilon.js'
-import { geometricRelease } from '../privacy/geometric.js'
+import { geometricRelease, type GeometricAnswer } from '../privacy/geometric.js'
 import { bytesToWords, wordsFor } from '../sketch/bits.js'
 import type { EstimateStatus, Metric } from '../sketch/mechanisms/mechanism.js'
 import { conflict, invalid, notFound } from './errors.js'
@@ -67,6 +67,12 @@ export function selectTop(estimates: ArrayLike<number>, top: number, maxDistance
   idx.sort((a, b) => estimates[a] - estimates[b] || a - b)
   return idx.length > top ? idx.slice(0, top) : idx
 }
+
+/** Records released (noise drawn) per turn of the event loop. */
+const RELEASE_SLICE = 4096
+
+/** Raw bytes read per turn of the event loop when the raw records are loaded for the geometric mechanism. */
+const RAW_PAGE_BYTES = 4 << 20
 
 interface RawCache {
   count: number
@@ -191,28 +197,21 @@ export class QueryService {
       tokenId: principal.tokenId,
       details: { mechanism: 'geometric', metric: first.metric, queries: reqs.length, epsilonPerQuery: epsilonFromMicro(perQuery), records: count, ...(first.metric === 'edit' ? { k } : {}) },
     })
-    const raw = this.#rawWords(dataset, count)
+    const raw = await this.#rawWords(dataset, count)
     const fresh = this.#ctx.datasets.findById(dataset.id) ?? dataset
     // Exact distances in the worker pool (the event loop stays free); noise here, after the debit.
     const exacts = await Promise.all(
       reqs.map((req) => this.#scanner.exact({ metric: req.metric, data: raw.data, n: dataset.bits, k, query: toWords(req.query, dataset.bits), from: 0, to: count })),
     )
-    return reqs.map((req, r) => {
-      const exact = exacts[r]
-      const released = geometricRelease(
-        this.#ctx.noise,
-        exact,
-        perQuery,
-        dataset.unitBits,
-        dataset.bits,
-        req.confidence,
-        req.simultaneous ? count : null,
-      )
+    const out: QueryResponse[] = []
+    for (let r = 0; r < reqs.length; r++) {
+      const req = reqs[r]
+      const released = await this.#release(exacts[r], perQuery, dataset, req.confidence, req.simultaneous ? count : null)
       const values = Float64Array.from(released, (r) => r.estimate)
       const chosen = selectTop(values, req.top, req.maxDistance)
       const ids = this.#ctx.datasets.idsOf(dataset.id, chosen)
       const status: EstimateStatus = 'ok'
-      return {
+      out.push({
         dataset: dataset.name,
         metric: req.metric,
         mechanism: 'geometric' as const,
@@ -230,19 +229,40 @@ export class QueryService {
           'exact distances plus independent two-sided geometric noise per record; each query is charged',
           ...(req.metric === 'edit' ? [`edit distances are capped: the estimate is of min(d, ${k + 1})`] : []),
         ]),
-      }
-    })
+      })
+    }
+    return out
   }
 
-  #rawWords(dataset: Dataset, count: number): RawCache {
+  /**
+   * The geometric release of one query's exact distances, in slices with a turn of the event loop
+   * between them (sampling costs microseconds a record). Each distance gets its own independent
+   * noise either way; every slice's noise is drawn before any answer leaves.
+   */
+  async #release(exact: Int32Array, perQuery: number, dataset: Dataset, confidence: number, simultaneousM: number | null): Promise<GeometricAnswer[]> {
+    const out: GeometricAnswer[] = []
+    for (let from = 0; from < exact.length; from += RELEASE_SLICE) {
+      const slice = exact.subarray(from, Math.min(exact.length, from + RELEASE_SLICE))
+      for (const a of geometricRelease(this.#ctx.noise, slice, perQuery, dataset.unitBits, dataset.bits, confidence, simultaneousM)) out.push(a)
+      if (from + RELEASE_SLICE < exact.length) await new Promise((resolve) => setImmediate(resolve))
+    }
+    return out
+  }
+
+  /** The raw records as words, read in pages with a turn of the event loop between them (a big dataset takes seconds to read). */
+  async #rawWords(dataset: Dataset, count: number): Promise<RawCache> {
     const cached = this.#raw.get(dataset.id)
     if (cached && cached.count === count) return cached
     const wpr = wordsFor(dataset.bits)
     // shared, so the scan workers read it without a copy
     const data = new Uint32Array(new SharedArrayBuffer(count * wpr * 4))
-    for (const r of this.#ctx.datasets.rawRecords(dataset.id, 0, count)) {
-      if (r.bits === null) throw conflict(`dataset "${dataset.name}" no longer stores raw bits`)
-      bytesToWords(r.bits, dataset.bits, data, r.ordinal * wpr)
+    const page = Math.max(64, Math.floor(RAW_PAGE_BYTES / (wpr * 4)))
+    for (let from = 0; from < count; from += page) {
+      for (const r of this.#ctx.datasets.rawRecords(dataset.id, from, Math.min(count, from + page), page)) {
+        if (r.bits === null) throw conflict(`dataset "${dataset.name}" no longer stores raw bits`)
+        bytesToWords(r.bits, dataset.bits, data, r.ordinal * wpr)
+      }
+      await new Promise((resolve) => setImmediate(resolve))
     }
     const entry = { count, data }
     this.#raw.set(dataset.id, entry)

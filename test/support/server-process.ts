@@ -228,3 +228,34 @@ export interface SketchView {
   progress: number
   error: string | null
 }
+
+/**
+ * Polls GET /health every `everyMs` until stopped and keeps the latencies (ms): the event-loop
+ * checks of the fault tests. A non-200 answer is recorded as such, not thrown.
+ */
+export function watchHealth(s: Pick<ServerProcess, 'url'>, everyMs = 50): { stop(): Promise<{ latencies: number[]; max: number; failures: number }> } {
+  let running = true
+  const latencies: number[] = []
+  let failures = 0
+  const loop = (async () => {
+    while (running) {
+      const t0 = performance.now()
+      try {
+        const res = await fetch(`${s.url}/health`)
+        await res.arrayBuffer()
+        if (res.status !== 200) failures++
+      } catch {
+        failures++
+      }
+      latencies.push(performance.now() - t0)
+      await sleep(everyMs)
+    }
+  })()
+  return {
+    async stop() {
+      running = false
+      await loop
+      return { latencies, max: latencies.length ? Math.max(...latencies) : 0, failures }
+    },
+  }
+}
