@@ -45,6 +45,8 @@ export interface StartOptions {
    * '--kill-child']`): the child is then the wrapper, and killing it must end the server.
    */
   wrap?: string[]
+  /** Run as this user (the caller must be root): for permission checks, which root would bypass. */
+  user?: { uid: number; gid: number }
 }
 
 /** A TCP port that was free a moment ago (the kernel picks it; the listener is closed again). */
@@ -118,6 +120,7 @@ async function spawnOnce(options: StartOptions): Promise<ServerProcess | 'port-i
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...options.user,
   })
   let out = ''
   let err = ''
