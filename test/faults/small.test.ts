@@ -53,7 +53,7 @@ t.test('a start on a read-only database file leaves nothing behind', async (t) =
     child.on('exit', (code) => resolve({ code, stderr }))
   })
   t.equal(failed.code, 1, 'the start fails')
-  t.match(failed.stderr, /not writable by this process/, `and says why (${failed.stderr.trim()})`)
+  t.match(failed.stderr, /not writable by this process/, `and says why (${failed.stderr.split('\n')[0]})`)
   t.notOk(existsSync(`${dbPath}-shm`), 'no -shm is left behind')
   t.notOk(existsSync(`${dbPath}-wal`), 'no -wal is left behind')
 
