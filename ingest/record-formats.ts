@@ -1,8 +1,9 @@
 /**
  * Streaming parsers for every record-load format, shared by the HTTP upload routes and `dpdist load`.
  *
- * `parseRecordStream(source, {format, n, encoding, batchSize})` reads byte (or string) chunks and
- * yields batches of at most `batchSize` records `{id, bytes}`, where `bytes` are the canonical packed
+ * `parseRecordStream(source, {format, n, encoding, batchSize, batchBytes})` reads byte (or string)
+ * chunks and yields batches of at most `batchSize` records and at most `batchBytes` bytes of records
+ * (at least one record) `{id, bytes}`, where `bytes` are the canonical packed
  * bytes of the n-bit record (ceil(n/8) bytes, MSB-first, zero padding; see sketch/bits.ts) and
  * `id === null` means "number it by position". Memory stays bounded, whatever the input size, by one
  * line (or one JSON string) plus the records parsed from one input chunk while they wait to be
@@ -82,9 +83,15 @@ export interface ParseOptions {
   encoding?: Encoding
   /** Maximum records per yielded batch (default 4096). */
   batchSize?: number
+  /**
+   * Maximum bytes of records per yielded batch (default 8 MiB; a batch holds at least one record):
+   * with long records a batch of 4096 would hold gigabytes.
+   */
+  batchBytes?: number
 }
 
 export const DEFAULT_BATCH_SIZE = 4096
+export const DEFAULT_BATCH_BYTES = 8 * 2 ** 20
 export const MAX_ID_LENGTH = 256
 
 /**
@@ -96,8 +103,8 @@ export async function* parseRecordStream(
   source: AsyncIterable<Uint8Array | string>,
   options: ParseOptions,
 ): AsyncGenerator<ParsedRecord[]> {
-  const { format, n, encoding, batchSize } = checkOptions(options)
-  const out = new BatchCollector(batchSize)
+  const { format, n, encoding, batchSize, batchBytes } = checkOptions(options)
+  const out = new BatchCollector(batchSize, batchBytes)
   const chunks = new ChunkBytes()
   let parser: ChunkParser
   switch (format) {
@@ -133,11 +140,13 @@ function checkOptions(options: ParseOptions): Required<ParseOptions> {
   const { format, n } = options
   const encoding = options.encoding ?? 'binary'
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE
+  const batchBytes = options.batchBytes ?? DEFAULT_BATCH_BYTES
   if (!isLoadFormat(format)) throw new RangeError('unknown load format')
   if (!Number.isSafeInteger(n) || n < 1) throw new RangeError('bit count n must be a positive integer')
   if (!ENCODINGS.includes(encoding)) throw new RangeError('unknown bit-string encoding')
   if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new RangeError('batchSize must be a positive integer')
-  return { format, n, encoding, batchSize }
+  if (!Number.isSafeInteger(batchBytes) || batchBytes < 1) throw new RangeError('batchBytes must be a positive integer')
+  return { format, n, encoding, batchSize, batchBytes }
 }
 
 /**
@@ -157,20 +166,26 @@ interface ChunkParser {
   end(): void
 }
 
-/** Groups records into batches of exactly `size` (the last one possibly shorter). */
+/** Groups records into batches of `size` records or `maxBytes` bytes of records, whichever comes first (the last one possibly smaller). */
 class BatchCollector {
   #current: ParsedRecord[] = []
+  #currentBytes = 0
   #full: ParsedRecord[][] = []
   count = 0
 
-  constructor(readonly size: number) {}
+  constructor(
+    readonly size: number,
+    readonly maxBytes: number,
+  ) {}
 
   push(record: ParsedRecord): void {
     this.#current.push(record)
+    this.#currentBytes += record.bytes.length
     this.count++
-    if (this.#current.length === this.size) {
+    if (this.#current.length === this.size || this.#currentBytes >= this.maxBytes) {
       this.#full.push(this.#current)
       this.#current = []
+      this.#currentBytes = 0
     }
   }
 
@@ -185,6 +200,7 @@ class BatchCollector {
     const all = this.takeFull()
     if (this.#current.length > 0) all.push(this.#current)
     this.#current = []
+    this.#currentBytes = 0
     return all
   }
 }
@@ -599,10 +615,12 @@ function ndjsonLineHandler(records: RecordBuilder, defaultEncoding: Encoding): L
 
 /**
  * Fixed-size records. The whole records of each chunk are copied with one bulk copy (at most
- * PACKED_COPY_RECORDS at a time) and emitted as views of that copy, so no record aliases the
- * caller's buffer; a record split between chunks is assembled in a small carry buffer.
+ * PACKED_COPY_RECORDS records and PACKED_COPY_BYTES bytes at a time) and emitted as views of that
+ * copy, so no record aliases the caller's buffer; a record split between chunks is assembled in a
+ * small carry buffer.
  */
 const PACKED_COPY_RECORDS = 4096
+const PACKED_COPY_BYTES = 2 ** 20
 
 class PackedParser implements ChunkParser {
   readonly #recordBytes: number
@@ -633,7 +651,7 @@ class PackedParser implements ChunkParser {
     }
     let whole = Math.floor((chunk.length - offset) / size)
     while (whole > 0) {
-      const count = Math.min(whole, PACKED_COPY_RECORDS)
+      const count = Math.min(whole, PACKED_COPY_RECORDS, Math.max(1, Math.floor(PACKED_COPY_BYTES / size)))
       this.#emit(chunk, offset, count)
       offset += count * size
       whole -= count

@@ -5,6 +5,8 @@ import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { bytesFor, formatBits, type Encoding } from '../../sketch/bits.js'
 import {
+  DEFAULT_BATCH_BYTES,
+  DEFAULT_BATCH_SIZE,
   parseRecordStream,
   RecordFormatError,
   type LoadFormat,
@@ -204,6 +206,22 @@ t.test('10 000 packed records round trip, chunk boundaries inside records', asyn
     sameRecords(t, records, recs, `packed n=${n}`)
     t.same(batchSizes, [4096, 4096, 1808])
   }
+})
+
+t.test('batches of long records are bounded by bytes, not only by count', async (t) => {
+  const n = 2 ** 20 // 128 KiB a record
+  const rng = seedrandom('long-records')
+  const recs = Array.from({ length: 150 }, () => ({ id: null, bytes: randomRecordBytes(n, rng) }))
+  for (const format of ['packed', 'text'] as const) {
+    const input = serialize(format, recs, n, 'hex')
+    const chunks = awkwardChunks(input, rng, 64 * 1024)
+    const { records, batchSizes } = await parseAll(chunks, { format, n, encoding: 'hex' })
+    sameRecords(t, records, recs, `${format}: long records`)
+    const perBatch = DEFAULT_BATCH_BYTES / bytesFor(n)
+    t.same(batchSizes, [perBatch, perBatch, 150 - 2 * perBatch], `${format}: batches of ${perBatch} records (${DEFAULT_BATCH_BYTES} bytes), not ${DEFAULT_BATCH_SIZE}`)
+  }
+  const { batchSizes } = await parseAll([serialize('packed', recs.slice(0, 3), n, 'binary')], { format: 'packed', n, batchBytes: 1 })
+  t.same(batchSizes, [1, 1, 1], 'a batch holds at least one record, whatever the bound')
 })
 
 t.test('10 000 clkhash CLKs round trip, boundaries inside the JSON strings', async (t) => {

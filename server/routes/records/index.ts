@@ -11,7 +11,7 @@ import { errorResponses, nameParams } from '../../../core/schemas/common.js'
 import { showableId } from '../../../core/datasets.js'
 import { requireAdmin } from '../../../core/principal.js'
 import { loadResult, recordsJsonBody } from '../../../core/schemas/records.js'
-import { type LoadFormat, type ParsedRecord, RecordFormatError, parseRecordStream } from '../../../ingest/index.js'
+import { DEFAULT_BATCH_BYTES, DEFAULT_BATCH_SIZE, type LoadFormat, type ParsedRecord, RecordFormatError, parseRecordStream } from '../../../ingest/index.js'
 
 const formatOf: Record<string, LoadFormat> = {
   'application/x-ndjson': 'ndjson',
@@ -46,6 +46,7 @@ async function* jsonBatches(body: unknown, n: number): AsyncGenerator<ParsedReco
   }
   const { encoding, records } = parsed.data
   const batch: ParsedRecord[] = []
+  let bytes = 0
   for (let i = 0; i < records.length; i++) {
     const r = records[i]
     const id = r.id === undefined ? null : String(r.id)
@@ -58,7 +59,11 @@ async function* jsonBatches(body: unknown, n: number): AsyncGenerator<ParsedReco
       }
       throw err
     }
-    if (batch.length === 4096) yield batch.splice(0)
+    bytes += batch[batch.length - 1].bytes.length
+    if (batch.length === DEFAULT_BATCH_SIZE || bytes >= DEFAULT_BATCH_BYTES) {
+      yield batch.splice(0)
+      bytes = 0
+    }
   }
   if (batch.length) yield batch
 }
