@@ -197,7 +197,6 @@ export class Janitor {
   #attempt(job: CleanupJob): Promise<CleanupReport | null> {
     if (this.#dbPath === ':memory:') return runCleanup(this.#ctx.db, job)
     const data: CleanupWorkerData = { dbPath: this.#dbPath, job }
-    const { worker, result } = startJob<CleanupReport | null>('cleanup-worker', data, { track: this.#workers, exitReason: (code) => `the cleanup worker exited with code ${code}` })
-    return result
+    return startJob<CleanupReport | null>('cleanup-worker', data, { track: this.#workers, exitReason: (code) => `the cleanup worker exited with code ${code}` }).result
   }
 }

@@ -22,7 +22,7 @@ import { buildSketchData } from './build.js'
 import { write, type ServiceContext } from './context.js'
 import type { BuildJob } from './workers/build-worker.js'
 import type { CalibrationJob } from './workers/calibration-worker.js'
-import { startJob } from './workers/job.js'
+import { startJob, type WorkerJob } from './workers/job.js'
 import { type Principal, requireAdmin } from './principal.js'
 import { SketchRegistry, type LoadedSketch } from './sketch-registry.js'
 
@@ -275,12 +275,13 @@ export class SketchService {
     const plan = record.plan as unknown as Plan
     const held = allocateSketchMemory(record.recordCount * plan.wordsPerRecord)
     const output = held.data
-    let calibration: Promise<object> | null = null
+    let calibration: WorkerJob<object> | null = null
     try {
       await Promise.resolve() // let the caller answer 202 first
       await write(this.#ctx, () => this.#ctx.sketches.setBuilding(id))
-      calibration = this.#calibrate(plan, record.pTilde)
-      calibration.catch(() => {}) // awaited below; a failed build must not leave it unhandled
+      // the calibration needs only the public plan and p̃: it runs in a worker while the build runs
+      calibration = this.#job<object>('calibration-worker', { plan, pTilde: record.pTilde } satisfies CalibrationJob)
+      calibration.result.catch(() => {}) // awaited below; a failed build must not leave it unhandled
       let lastWrite = 0
       const progress = (done: number) => {
         const now = performance.now()
@@ -292,11 +293,11 @@ export class SketchService {
       }
       if (this.#ctx.config.workers > 0 && this.#ctx.config.dbPath !== ':memory:') {
         const data: BuildJob = { dbPath: this.#ctx.config.dbPath, datasetId: dataset.id, count: record.recordCount, plan, output: output.buffer as SharedArrayBuffer, outputOffset: output.byteOffset, outputWords: output.length }
-        await this.#job<null>('build-worker', data, (msg) => progress(msg.done as number))
+        await this.#job<null>('build-worker', data, (msg) => progress(msg.done as number)).result
       } else {
         buildSketchData(this.#ctx.datasets.rawRecords(dataset.id, 0, record.recordCount), record.recordCount, plan, this.#ctx.noise, output, progress)
       }
-      const calibrated = await calibration
+      const calibrated = await calibration.result
       if (this.#closing) throw new Error('interrupted: the server is shutting down')
       const deleteRaw = !dataset.retainRaw
       await write(this.#ctx, () =>
@@ -307,6 +308,7 @@ export class SketchService {
       this.registry.add(this.#ctx.sketches.get(id)!, held)
       this.#ctx.log.info({ dataset: dataset.name, sketchId: id, records: record.recordCount }, 'sketch ready')
     } catch (err) {
+      void calibration?.worker.terminate()
       const message = err instanceof Error ? err.message : String(err)
       this.#ctx.log.error({ dataset: dataset.name, sketchId: id, err: message }, 'sketch build failed')
       try {
@@ -317,18 +319,12 @@ export class SketchService {
     }
   }
 
-  /** The calibration, computed in a worker (it needs only the public plan and p̃). */
-  #calibrate(plan: Plan, pTilde: number): Promise<object> {
-    const data: CalibrationJob = { plan, pTilde }
-    return this.#job<object>('calibration-worker', data)
-  }
-
-  #job<T>(script: string, data: unknown, onProgress?: (msg: Record<string, unknown>) => void): Promise<T> {
+  #job<T>(script: string, data: unknown, onProgress?: (msg: Record<string, unknown>) => void): WorkerJob<T> {
     return startJob<T>(script, data, {
       track: this.#workers,
       onProgress,
       exitReason: (code) => (this.#closing ? 'interrupted: the server is shutting down' : `the ${script} exited with code ${code}`),
-    }).result
+    })
   }
 }
 

@@ -86,13 +86,14 @@ t.test('a full tmpfs under a server process', { skip: canMount ? false : 'mounti
   t.ok(mountTmpfs(dir, '40m'), 'a 40 MB tmpfs')
   const dbPath = join(dir, 'dpdist.db')
   const filler = join(dir, 'filler')
-  let s: ServerProcess | undefined
+  const running: { server?: ServerProcess } = {}
   t.teardown(async () => {
-    await s?.kill('SIGKILL')
+    await running.server?.kill('SIGKILL') // before the unmount, which a process using the mount would block
     spawnSync('umount', [dir])
     rmSync(dir, { recursive: true, force: true })
   })
-  s = await startServer({ dbPath, env: { DPDIST_WORKERS: '1' } })
+  const s = await startServer({ dbPath, env: { DPDIST_WORKERS: '1' } })
+  running.server = s
   const reader = openDatabase(dbPath, { readonly: true })
   t.teardown(() => reader.close())
   await scenario(
