@@ -10,7 +10,7 @@
  * waits for the cleanup (briefly) and gets a 503 with Retry-After if it is still running.
  */
 import type { Worker } from 'node:worker_threads'
-import { runCleanup, runStep, type CleanupJob, type CleanupReport } from '../db/cleanup.js'
+import { runCleanup, runStep, sketchBytes, type CleanupJob, type CleanupReport } from '../db/cleanup.js'
 import { databasePath, ownerAlive, ownerInstance } from '../db/database.js'
 import type { UploadOwner } from '../db/datasets.js'
 import type { ServiceContext } from './context.js'
@@ -159,6 +159,7 @@ export class Janitor {
     if (bits === undefined) return true // nothing left to clean
     const rows = Math.max(1, Math.min(INLINE_ROWS, Math.floor(INLINE_BYTES / Math.ceil(bits / 8))))
     try {
+      if (job.kind === 'delete-dataset' && sketchBytes(this.#ctx.db, job.datasetId) > INLINE_BYTES) return false
       const step = runStep(this.#ctx.db, job, rows)
       if (step.done) this.#ctx.log.info({ cleanup: job.kind, datasetId: job.datasetId, removed: step.removed }, 'cleanup finished')
       return step.done

@@ -60,6 +60,15 @@ export function deleteDatasetStep(db: Db, datasetId: number, limit: number): Ste
   }).immediate()
 }
 
+/** Bytes of sketch data a dataset holds (a sketch chunk row can weigh megabytes). */
+export function sketchBytes(db: Db, datasetId: number): number {
+  return (
+    db
+      .prepare<[number], { bytes: number }>('SELECT COALESCE(SUM(length(c.data)), 0) AS bytes FROM sketch_chunks c JOIN sketches s ON s.id = c.sketch_id WHERE s.dataset_id = ?')
+      .get(datasetId)!.bytes
+  )
+}
+
 export function runStep(db: Db, job: CleanupJob, limit: number): StepResult {
   return job.kind === 'discard-upload' ? discardUploadStep(db, job.datasetId, limit) : deleteDatasetStep(db, job.datasetId, limit)
 }
