@@ -149,33 +149,52 @@ function seedBig(dbPath: string, count: number): void {
   db.close()
 }
 
+/**
+ * A closed loop of charged geometric queries (one at a time) while `during` runs, with /health
+ * probed: run alone (`during` = a fixed wait) it is the baseline of the CLI delete's row.
+ */
+async function chargedLoop(s: ServerProcess, during: () => Promise<void>): Promise<{ seconds: number; latency: Latency; note: string }> {
+  await must(s, 'POST', '/v1/datasets', { json: { name: 'geo', bits: 64, epsilonBudget: 1000, retainRaw: true } }, 201)
+  await must(s, 'POST', '/v1/datasets/geo/records', packed(2000, 64), 201)
+  const p = probe(s.url)
+  let running = true
+  const statuses = new Map<number, number>()
+  const charges = (async () => {
+    while (running) {
+      const res = await fetch(`${s.url}/v1/datasets/geo/query`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${s.adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ metric: 'hamming', mechanism: 'geometric', epsilon: '0.001', query: '1'.repeat(64), top: 1 }),
+      })
+      await res.arrayBuffer()
+      statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1)
+    }
+  })()
+  const t0 = performance.now()
+  await during()
+  running = false
+  await charges
+  const seconds = (performance.now() - t0) / 1000
+  const answered = [...statuses].map(([k, v]) => `${v} × ${k}`).join(', ')
+  return { seconds, latency: await p.stop(), note: `charged queries: ${answered} (${Math.round([...statuses.values()].reduce((a, b) => a + b, 0) / seconds)}/s)` }
+}
+
+async function chargedAlone(): Promise<Row> {
+  return withServer(async (s) => {
+    const r = await chargedLoop(s, () => new Promise((resolve) => setTimeout(resolve, 20_000)))
+    return { work: 'baseline: the same charged queries alone, 20 s', ...r }
+  })
+}
+
 async function cliDelete(): Promise<Row> {
   ensureBuilt()
   return withServer(
     async (s, dbPath) => {
-      await must(s, 'POST', '/v1/datasets', { json: { name: 'geo', bits: 64, epsilonBudget: 1000, retainRaw: true } }, 201)
-      await must(s, 'POST', '/v1/datasets/geo/records', packed(2000, 64), 201)
-      const p = probe(s.url)
-      let running = true
-      const statuses = new Map<number, number>()
-      const charges = (async () => {
-        while (running) {
-          const res = await fetch(`${s.url}/v1/datasets/geo/query`, {
-            method: 'POST',
-            headers: { authorization: `Bearer ${s.adminToken}`, 'content-type': 'application/json' },
-            body: JSON.stringify({ metric: 'hamming', mechanism: 'geometric', epsilon: '0.001', query: '1'.repeat(64), top: 1 }),
-          })
-          await res.arrayBuffer()
-          statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1)
-        }
-      })()
-      const t0 = performance.now()
-      const cli = await dpdist(['--db', dbPath, 'dataset', 'delete', 'big'])
-      running = false
-      await charges
-      if (cli.code !== 0) throw new Error(`dpdist delete: ${cli.stderr}`)
-      const answered = [...statuses].map(([k, v]) => `${v} × ${k}`).join(', ')
-      return { work: `CLI \`dataset delete\` of ${DELETE_RECORDS.toLocaleString('en')} records, charged queries meanwhile`, seconds: (performance.now() - t0) / 1000, latency: await p.stop(), note: `charged queries: ${answered}` }
+      const r = await chargedLoop(s, async () => {
+        const cli = await dpdist(['--db', dbPath, 'dataset', 'delete', 'big'])
+        if (cli.code !== 0) throw new Error(`dpdist delete: ${cli.stderr}`)
+      })
+      return { work: `CLI \`dataset delete\` of ${DELETE_RECORDS.toLocaleString('en')} records, charged queries meanwhile`, ...r }
     },
     (dbPath) => seedBig(dbPath, DELETE_RECORDS),
   )
@@ -247,6 +266,7 @@ rows.push(await calibration())
 process.stderr.write('geometric batch…\n')
 rows.push(await geometricBatch())
 process.stderr.write('CLI delete…\n')
+rows.push(await chargedAlone())
 rows.push(await cliDelete())
 process.stderr.write('aborted upload…\n')
 rows.push(await abortedUpload())

@@ -55,4 +55,5 @@ export const errorResponses = {
   415: problem,
   429: problem,
   503: problem,
+  507: problem,
 }
