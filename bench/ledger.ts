@@ -57,7 +57,7 @@ const path = join(dir, 'geo.db')
 const config = { ...loadConfig({ DPDIST_DB: path }), workers: 0 }
 const db = openDatabase(path)
 const services = createServices({ ...repositories(db), config, noise, log: silentLog })
-services.datasets.create(localOperator, { name: 'g', bits: n, unitBits: 1, budgetMicro: 1_000_000_000, retainRaw: true, metrics: ['hamming'] })
+await services.datasets.create(localOperator, { name: 'g', bits: n, unitBits: 1, budgetMicro: 1_000_000_000, retainRaw: true, metrics: ['hamming'] })
 async function* records() {
   for (let first = 0; first < m; first += 4096) {
     const batch = []

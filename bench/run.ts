@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { dirname, join } from 'node:path'
 
 const here = dirname(fileURLToPath(import.meta.url))
-const all = ['baselines', 'privacy', 'ledger', 'load', 'hamming', 'edit', 'scan', 'linkage', 'startup', 'http', 'fuzz']
+const all = ['baselines', 'privacy', 'ledger', 'load', 'hamming', 'edit', 'scan', 'linkage', 'startup', 'http', 'fuzz', 'faults']
 const args = process.argv.slice(2)
 const collectOnly = args.includes('--collect')
 const names = args.filter((a) => !a.startsWith('--'))

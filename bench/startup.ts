@@ -29,7 +29,7 @@ function open() {
 
 try {
   const first = open()
-  first.services.datasets.create(localOperator, { name: 's', bits: n, unitBits: 1, budgetMicro: 10_000_000, retainRaw: false, metrics: ['hamming'] })
+  await first.services.datasets.create(localOperator, { name: 's', bits: n, unitBits: 1, budgetMicro: 10_000_000, retainRaw: false, metrics: ['hamming'] })
   await first.services.datasets.load(
     localOperator,
     's',
@@ -41,7 +41,7 @@ try {
       }
     })(),
   )
-  const job = first.services.sketches.build(localOperator, first.services.datasets.get(localOperator, 's'), { metric: 'hamming', epsilonMicro: 4_000_000, k: 32 })
+  const job = await first.services.sketches.build(localOperator, first.services.datasets.get(localOperator, 's'), { metric: 'hamming', epsilonMicro: 4_000_000, k: 32 })
   await first.services.sketches.whenDone(job.id)
   const built = first.services.sketches.get(first.services.datasets.get(localOperator, 's'), job.id)
   if (built.status !== 'ready') throw new Error(`build ${built.status}: ${built.error}`)

@@ -10,7 +10,7 @@ import { EpsilonError, parseEpsilon } from '../privacy/epsilon.js'
 import { productionNoiseSource } from '../privacy/noise-source.js'
 import { BitParseError } from '../sketch/bits.js'
 import { loadConfig, type Config } from '../core/config.js'
-import { DomainError } from '../core/errors.js'
+import { storeFailure } from '../core/store-errors.js'
 import { ScanClosingError, ScanOverloadError } from '../scan/errors.js'
 import { createDatasetBody } from '../core/schemas/datasets.js'
 import { queryBody } from '../core/schemas/queries.js'
@@ -76,7 +76,7 @@ export function openLocalBackend(options: LocalOptions): LocalBackend {
   }
   const config = localConfig(options.path, options.env)
   const db = openDatabase(config.dbPath)
-  const services = createServices({ ...repositories(db), config, noise: productionNoiseSource(), log: silentLog })
+  const services = createServices({ ...repositories(db), config, noise: productionNoiseSource(), log: silentLog }, { retryCleanups: false })
   return new LocalBackend(db, config, services)
 }
 
@@ -92,7 +92,8 @@ function validate<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
 
 /** Core errors as BackendErrors (the same code and message the server would send; no HTTP status locally). */
 function translate(err: unknown): unknown {
-  if (err instanceof DomainError) return new BackendError(err.message, 0, err.code)
+  const domain = storeFailure(err)
+  if (domain) return new BackendError(domain.message, 0, domain.code)
   if (err instanceof RecordFormatError) return new BackendError(err.message, 0, 'invalid-records')
   if (err instanceof EpsilonError || err instanceof BitParseError) return new BackendError(err.message, 0, 'validation-error')
   if (err instanceof ScanOverloadError) return new BackendError(err.message, 0, 'overloaded')
@@ -130,8 +131,8 @@ export class LocalBackend implements Backend {
   }
 
   createDataset(input: CreateDatasetBody): Promise<DatasetSummary> {
-    return this.#run(() => {
-      const created = this.services.datasets.create(localOperator, createDatasetInput(validate(createDatasetBody, input)))
+    return this.#run(async () => {
+      const created = await this.services.datasets.create(localOperator, createDatasetInput(validate(createDatasetBody, input)))
       return summarize(created)
     })
   }
@@ -145,7 +146,12 @@ export class LocalBackend implements Backend {
   }
 
   deleteDataset(name: string): Promise<void> {
-    return this.#run(() => this.services.datasets.delete(localOperator, name))
+    // the rows go in chunks of short transactions (a server on the same file keeps its lock waits
+    // short); the command waits for the end (if it fails, the next process to open the file finishes)
+    return this.#run(async () => {
+      const { finished } = await this.services.datasets.delete(localOperator, name)
+      await finished
+    })
   }
 
   load(name: string, _bits: number, batches: AsyncIterable<ParsedRecord[]>, onProgress?: (loaded: number) => void): Promise<LoadResult> {
@@ -243,9 +249,9 @@ export class LocalBackend implements Backend {
   }
 
   createToken(input: CreateTokenBody): Promise<CreatedToken> {
-    return this.#run(() => {
+    return this.#run(async () => {
       const body = validate(createTokenBody, input)
-      const { token, secret } = this.services.tokens.create(localOperator, createTokenInput(body))
+      const { token, secret } = await this.services.tokens.create(localOperator, createTokenInput(body))
       return { ...tokenView(token), token: secret }
     })
   }
@@ -255,11 +261,11 @@ export class LocalBackend implements Backend {
   }
 
   revokeToken(id: string): Promise<TokenView> {
-    return this.#run(() => tokenView(this.services.tokens.revoke(localOperator, id)))
+    return this.#run(async () => tokenView(await this.services.tokens.revoke(localOperator, id)))
   }
 
   async close(): Promise<void> {
-    await this.services.close()
+    await this.services.close({ finishCleanups: true })
     this.db.close()
   }
 }

@@ -5,8 +5,9 @@
 import type { Dataset } from '../db/datasets.js'
 import { BudgetExhaustedError, UnknownDatasetError, type Debit, type DebitResult, type LedgerEntry } from '../db/ledger.js'
 import { epsilonFromMicro } from '../privacy/epsilon.js'
-import { DomainError, conflict, notFound } from './errors.js'
-import type { ServiceContext } from './context.js'
+import { storeFiles } from '../db/database.js'
+import { DomainError, conflict, notFound, unavailable } from './errors.js'
+import { write, type ServiceContext } from './context.js'
 import { type Principal, requireAdmin } from './principal.js'
 import type { z } from 'zod'
 import type { budgetView, identityLedgers } from './schemas/budget.js'
@@ -126,10 +127,10 @@ export class BudgetService {
     return out
   }
 
-  setBudget(principal: Principal, dataset: Dataset, budgetMicro: number): BudgetView {
+  async setBudget(principal: Principal, dataset: Dataset, budgetMicro: number): Promise<BudgetView> {
     requireAdmin(principal)
     try {
-      this.#ctx.ledger.setBudget(dataset.id, budgetMicro, principal.tokenId)
+      await write(this.#ctx, () => this.#ctx.ledger.setBudget(dataset.id, budgetMicro, principal.tokenId))
     } catch (err) {
       if (err instanceof RangeError) throw conflict(err.message)
       if (err instanceof UnknownDatasetError) throw notFound(`no dataset named "${dataset.name}"`)
@@ -141,16 +142,30 @@ export class BudgetService {
   /**
    * Debits before any noise is drawn. Budget or quota exhaustion is a `budget-exhausted` error
    * naming the limit; a dataset deleted meanwhile (by another process) is not found; any other
-   * failure to write the debit propagates and nothing is released (fail closed).
+   * failure to write the debit propagates and nothing is released (fail closed). A lock held
+   * elsewhere is waited for asynchronously (then 503). The database files are checked before and
+   * after the debit: a debit written into a file that was deleted or replaced under the process is
+   * not in the database the next start opens, so its answer must not be released (503, logged).
    */
-  debit<T>(debit: Debit, alsoWrite?: (ledgerId: number) => T): DebitResult & { extra: T | undefined } {
+  async debit<T>(debit: Debit, alsoWrite?: (ledgerId: number) => T): Promise<DebitResult & { extra: T | undefined }> {
+    this.#assertFilesIntact(debit)
+    let result: DebitResult & { extra: T | undefined }
     try {
-      return this.#ctx.ledger.debit(debit, alsoWrite)
+      result = await write(this.#ctx, () => this.#ctx.ledger.debit(debit, alsoWrite))
     } catch (err) {
       if (err instanceof BudgetExhaustedError) throw budgetExhausted(err)
       if (err instanceof UnknownDatasetError) throw notFound('the dataset no longer exists')
       throw err
     }
+    this.#assertFilesIntact(debit)
+    return result
+  }
+
+  #assertFilesIntact(debit: Debit): void {
+    const lost = storeFiles(this.#ctx.db)?.check() ?? null
+    if (lost === null) return
+    this.#ctx.log.error({ datasetId: debit.datasetId, kind: debit.kind, problem: lost }, 'charge refused: the database files are not the ones this process opened')
+    throw unavailable(`charges are refused: ${lost}; the server must be restarted on an intact database`, 60)
   }
 }
 

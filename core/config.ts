@@ -51,6 +51,10 @@ const envSchema = z.object({
    * misspelt value stops the start in one line.
    */
   DPDIST_NATIVE_PATH: z.union([z.enum(NATIVE_PATHS), z.literal('')]).optional(),
+  /** Longest the server's thread waits inside SQLite for another connection's write lock (it then retries asynchronously). */
+  DPDIST_BUSY_TIMEOUT_MS: intFrom(5, 0, 60_000),
+  /** Longest a write retries for the lock before it is answered 503 with Retry-After. */
+  DPDIST_LOCK_WAIT_MS: intFrom(5000, 0, 600_000),
 })
 
 export interface Config {
@@ -71,6 +75,8 @@ export interface Config {
   maxEventLoopDelayMs: number
   maxHeapBytes: number
   maxRssBytes: number
+  busyTimeoutMs: number
+  lockWaitMs: number
 }
 
 export class ConfigError extends Error {}
@@ -100,5 +106,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxEventLoopDelayMs: e.DPDIST_MAX_EVENT_LOOP_DELAY_MS,
     maxHeapBytes: e.DPDIST_MAX_HEAP_BYTES,
     maxRssBytes: e.DPDIST_MAX_RSS_BYTES,
+    busyTimeoutMs: e.DPDIST_BUSY_TIMEOUT_MS,
+    lockWaitMs: e.DPDIST_LOCK_WAIT_MS,
   }
 }

@@ -1,4 +1,5 @@
 /** Everything a service needs, built once per process (server or local CLI). */
+import { retryBusy } from '../db/busy.js'
 import type { Db } from '../db/database.js'
 import { DatasetRepository } from '../db/datasets.js'
 import { Ledger } from '../db/ledger.js'
@@ -42,3 +43,11 @@ export function repositories(db: Db): Repositories {
 }
 
 export const silentLog: Log = { info() {}, warn() {}, error() {} }
+
+/**
+ * Runs a write on the service's connection, retrying it asynchronously while another connection
+ * holds the lock (db/busy.ts), for at most the configured lock wait; then StoreBusyError (a 503).
+ */
+export function write<T>(ctx: Pick<ServiceContext, 'config'>, fn: () => T): Promise<T> {
+  return retryBusy(fn, ctx.config.lockWaitMs)
+}

@@ -2,8 +2,10 @@
 import type { Dataset, MetricName } from '../db/datasets.js'
 import type { WalScrubber } from '../db/wal-scrub.js'
 import { parseBits } from '../sketch/bits.js'
-import { conflict, invalid, notFound } from './errors.js'
-import type { ServiceContext } from './context.js'
+import { conflict, invalid, notFound, unavailable } from './errors.js'
+import { write, type ServiceContext } from './context.js'
+import type { Janitor } from './janitor.js'
+import { storeFailure } from './store-errors.js'
 import { canAccess, type Principal, requireAdmin } from './principal.js'
 import { privacyReport, type PrivacyReport } from './privacy-report.js'
 import type { ParsedRecord } from '../ingest/index.js'
@@ -63,16 +65,18 @@ export function showableId(id: string, n: number): boolean {
 export class DatasetService {
   readonly #ctx: ServiceContext
   readonly #wal: WalScrubber
+  readonly #janitor: Janitor
 
-  constructor(ctx: ServiceContext, wal: WalScrubber) {
+  constructor(ctx: ServiceContext, wal: WalScrubber, janitor: Janitor) {
     this.#ctx = ctx
     this.#wal = wal
+    this.#janitor = janitor
   }
 
-  create(principal: Principal, input: CreateDatasetInput): Dataset {
+  async create(principal: Principal, input: CreateDatasetInput): Promise<Dataset> {
     requireAdmin(principal)
     if (input.unitBits > input.bits) throw invalid('unitBits cannot exceed bits')
-    const created = this.#ctx.datasets.create(input, new Date().toISOString())
+    const created = await write(this.#ctx, () => this.#ctx.datasets.create(input, new Date().toISOString()))
     if (!created) throw conflict(`a dataset named "${input.name}" already exists`)
     this.#ctx.log.info({ dataset: created.name, bits: created.bits }, 'dataset created')
     return created
@@ -93,14 +97,24 @@ export class DatasetService {
     return privacyReport(dataset, 0)
   }
 
-  delete(principal: Principal, name: string): void {
+  /**
+   * Deletes a dataset: at once it is gone for every reader and its name is free; its rows are
+   * removed in the background in short transactions (core/janitor.ts). `finished` resolves when
+   * they are (a CLI command waits for it; the server does not).
+   */
+  async delete(principal: Principal, name: string): Promise<{ finished: Promise<void> }> {
     // access first (404 for a dataset this token may not see, as everywhere), then the role (403)
     const d = this.get(principal, name)
     requireAdmin(principal)
-    if (this.#ctx.datasets.hasUpload(d.id)) throw conflict(`dataset "${name}" has an upload in progress`)
-    this.#ctx.datasets.delete(d.id)
-    this.#wal.scrub()
-    this.#ctx.log.info({ dataset: name }, 'dataset deleted')
+    const marked = await write(this.#ctx, () => this.#ctx.datasets.markDeleted(d.id, (owner) => this.#janitor.abandoned(d.id, owner)))
+    if (marked === 'upload-in-progress') throw conflict(`dataset "${name}" has an upload in progress`)
+    if (marked === 'gone') throw notFound(`no dataset named "${name}"`)
+    this.#ctx.log.info({ dataset: name, datasetId: d.id }, 'dataset deleted; its rows are being removed')
+    // the raw bits leave the -wal file once the last chunk is gone (db/wal-scrub.ts)
+    const finished = this.#janitor.schedule({ kind: 'delete-dataset', datasetId: d.id }).then(() => {
+      this.#wal.scrub()
+    })
+    return { finished }
   }
 
   /**
@@ -121,15 +135,14 @@ export class DatasetService {
         `dataset "${name}" is sealed: its raw bits were deleted after its first sketch (retainRaw is false); load into a new dataset`,
       )
     }
-    // one upload per dataset at a time (across processes) keeps ordinals contiguous
-    if (!this.#ctx.datasets.beginUpload(dataset.id)) throw conflict(`dataset "${name}" already has an upload in progress`)
+    await this.#claimUpload(dataset)
     const first = dataset.recordCount
     let next = first
     try {
       for await (const batch of batches) {
         const rows = batch.map((r, i) => ({ id: r.id ?? String(next + i), bytes: r.bytes }))
         try {
-          this.#ctx.datasets.insertPending(dataset.id, next, rows)
+          await write(this.#ctx, () => this.#ctx.datasets.insertPending(dataset.id, next, rows))
         } catch (err) {
           if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' || (err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
             throw this.#duplicateError(dataset.id, dataset.bits, rows, next - first)
@@ -139,16 +152,37 @@ export class DatasetService {
         next += rows.length
         onProgress?.(next - first)
       }
-      if (!this.#ctx.datasets.commitPending(dataset.id, first, next)) {
+      if (!(await write(this.#ctx, () => this.#ctx.datasets.commitPending(dataset.id, first, next)))) {
         throw conflict(`dataset "${name}" changed during the upload`)
       }
+      this.#janitor.uploadEnded(dataset.id)
     } catch (err) {
-      this.#ctx.datasets.discardPending(dataset.id, first)
-      this.#wal.scrub()
-      throw err
+      // the pending rows go in the background, in chunks, retried until done (a full disk may fail
+      // the first attempts); the dataset takes no other upload until then; the -wal is scrubbed after
+      this.#janitor.uploadEnded(dataset.id)
+      void this.#janitor.schedule({ kind: 'discard-upload', datasetId: dataset.id }).then(() => this.#wal.scrub())
+      const store = storeFailure(err)
+      if (store) this.#ctx.log.warn({ dataset: name, err: (err as Error).message, code: (err as { code?: unknown }).code }, 'upload failed in the store; its rows are being removed')
+      throw store ?? err
     }
     this.#ctx.log.info({ dataset: name, loaded: next - first }, 'records loaded')
     return { dataset: name, loaded: next - first, records: next }
+  }
+
+  /** One upload per dataset at a time (across processes) keeps ordinals contiguous. */
+  async #claimUpload(dataset: Dataset): Promise<void> {
+    const name = dataset.name
+    const state = await this.#janitor.freeForUpload(dataset.id, this.#ctx.config.lockWaitMs)
+    if (state === 'in-progress') throw conflict(`dataset "${name}" already has an upload in progress`)
+    if (state === 'cleaning') throw unavailable(`dataset "${name}" is still removing the rows of an earlier, failed upload; retry shortly`, 5)
+    this.#janitor.uploadStarted(dataset.id)
+    let claimed = false
+    try {
+      claimed = await write(this.#ctx, () => this.#ctx.datasets.beginUpload(dataset.id))
+    } finally {
+      if (!claimed) this.#janitor.uploadEnded(dataset.id)
+    }
+    if (!claimed) throw conflict(`dataset "${name}" already has an upload in progress`)
   }
 
   #duplicateError(datasetId: number, n: number, rows: { id: string }[], offset: number): RecordFormatError {

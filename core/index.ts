@@ -8,6 +8,7 @@ import { BudgetService } from './budget.js'
 import type { ServiceContext } from './context.js'
 import { DatasetService } from './datasets.js'
 import { LinkageService } from './linkage.js'
+import { Janitor } from './janitor.js'
 import { QueryService, type ScanListener } from './queries.js'
 import { SketchService } from './sketches.js'
 import { TokenService } from './tokens.js'
@@ -20,6 +21,8 @@ export interface Services {
   sketches: SketchService
   queries: QueryService
   linkage: LinkageService
+  /** Background cleanups (aborted uploads, dataset deletions); the server calls start(). */
+  janitor: Janitor
   /**
    * Shutdown begins: queued sketch scans and new ones are refused (503), running scans go on,
    * linkage runs stop after their current chunk, and builds in progress stop, marked interrupted
@@ -32,19 +35,26 @@ export interface Services {
    * e.g. after another process deleted a dataset. The server calls it periodically.
    */
   evictStale(): void
-  /** Stops builds and the scan workers, and empties the write-ahead log one last time if needed. */
-  close(): Promise<void>
+  /**
+   * Stops builds, cleanups and the scan workers, and empties the write-ahead log one last time if
+   * needed. With `finishCleanups` (a CLI command), a cleanup that is running goes on to its end
+   * first (a failed one is left for the next process).
+   */
+  close(options?: { finishCleanups?: boolean }): Promise<void>
 }
 
 export interface ServiceOptions {
   /** Told about every sketch scan (the server's metrics). */
   onScan?: ScanListener
+  /** False for one-shot commands: a failed cleanup is left for the next process (core/janitor.ts). */
+  retryCleanups?: boolean
 }
 
 export function createServices(ctx: ServiceContext, options: ServiceOptions = {}): Services {
   const scanner = ctx.config.workers > 0 ? new ScanPool(ctx.config.workers, ctx.config.scanQueue) : inlineScanner
   const wal = new WalScrubber(ctx.db, ctx.log)
-  const datasets = new DatasetService(ctx, wal)
+  const janitor = new Janitor(ctx, { retry: options.retryCleanups })
+  const datasets = new DatasetService(ctx, wal, janitor)
   const tokens = new TokenService(ctx)
   const budget = new BudgetService(ctx)
   const sketches = new SketchService(ctx, budget, wal)
@@ -60,11 +70,12 @@ export function createServices(ctx: ServiceContext, options: ServiceOptions = {}
     queries.retain(live)
     sketches.registry.retain(live)
   }
-  const close = async () => {
+  const close = async (options: { finishCleanups?: boolean } = {}) => {
     await linkage.close()
     await sketches.close()
+    await janitor.close(options.finishCleanups ?? false)
     await scanner.close()
     wal.close()
   }
-  return { ctx, datasets, tokens, budget, sketches, queries, linkage, stopAccepting, evictStale, close }
+  return { ctx, datasets, tokens, budget, sketches, queries, linkage, janitor, stopAccepting, evictStale, close }
 }

@@ -12,7 +12,7 @@
  */
 import type { Dataset } from '../db/datasets.js'
 import { epsilonFromMicro } from '../privacy/epsilon.js'
-import { geometricRelease } from '../privacy/geometric.js'
+import { geometricRelease, type GeometricAnswer } from '../privacy/geometric.js'
 import { bytesToWords, wordsFor } from '../sketch/bits.js'
 import type { EstimateStatus, Metric } from '../sketch/mechanisms/mechanism.js'
 import { conflict, invalid, notFound } from './errors.js'
@@ -68,6 +68,12 @@ export function selectTop(estimates: ArrayLike<number>, top: number, maxDistance
   idx.sort((a, b) => estimates[a] - estimates[b] || a - b)
   return idx.length > top ? idx.slice(0, top) : idx
 }
+
+/** Records released (noise drawn) per turn of the event loop. */
+const RELEASE_SLICE = 4096
+
+/** Raw bytes read per turn of the event loop when the raw records are loaded for the geometric mechanism. */
+const RAW_PAGE_BYTES = 4 << 20
 
 interface RawCache {
   generation: number
@@ -249,36 +255,31 @@ export class QueryService {
     if (!Number.isSafeInteger(total)) throw invalid('the total ε of this batch is too large')
     const count = dataset.recordCount
     // Debit first: nothing below runs unless the charge is on disk.
-    this.#budget.debit({
+    await this.#budget.debit({
       datasetId: dataset.id,
       epsilonMicro: total,
       kind: 'query',
       tokenId: principal.tokenId,
       details: { mechanism: 'geometric', metric: first.metric, queries: reqs.length, epsilonPerQuery: epsilonFromMicro(perQuery), records: count, ...(first.metric === 'edit' ? { k } : {}) },
     })
-    const raw = this.#rawWords(dataset, count)
+    const raw = await this.#rawWords(dataset, count)
     // Exact distances in the worker pool (the event loop stays free); noise here, after the debit.
     const exacts = await Promise.all(
       reqs.map((req) => this.#scanner.exact({ metric: req.metric, data: raw.data, n: dataset.bits, k, query: toWords(req.query, dataset.bits), from: 0, to: count })),
     )
+    const releases: GeometricAnswer[][] = []
+    for (let r = 0; r < reqs.length; r++) releases.push(await this.#release(exacts[r], perQuery, dataset, reqs[r].confidence, reqs[r].simultaneous ? count : null))
     // from here on nothing awaits: the answer is released only if the dataset still exists now
     const fresh = this.#stillThere(dataset)
-    const answers = reqs.map((req, r) => {
-      const exact = exacts[r]
-      const released = geometricRelease(
-        this.#ctx.noise,
-        exact,
-        perQuery,
-        dataset.unitBits,
-        dataset.bits,
-        req.confidence,
-        req.simultaneous ? count : null,
-      )
+    const out: QueryResponse[] = []
+    for (let r = 0; r < reqs.length; r++) {
+      const req = reqs[r]
+      const released = releases[r]
       const values = Float64Array.from(released, (r) => r.estimate)
       const chosen = selectTop(values, req.top, req.maxDistance)
       const ids = this.#idsOf(dataset, chosen)
       const status: EstimateStatus = 'ok'
-      return {
+      out.push({
         dataset: dataset.name,
         metric: req.metric,
         mechanism: 'geometric' as const,
@@ -296,13 +297,32 @@ export class QueryService {
           'exact distances plus independent two-sided geometric noise per record; each query is charged',
           ...(req.metric === 'edit' ? [`edit distances are capped: the estimate is of min(d, ${k + 1})`] : []),
         ]),
-      }
-    })
-    return { chargedMicro: total, answers }
+      })
+    }
+    return { chargedMicro: total, answers: out }
   }
 
-  /** The first `count` records' raw bits, from the cache when the store still has its generation. */
-  #rawWords(dataset: Dataset, count: number): RawCache {
+  /**
+   * The geometric release of one query's exact distances, in slices with a turn of the event loop
+   * between them (sampling costs microseconds a record). Each distance gets its own independent
+   * noise either way; every slice's noise is drawn before any answer leaves.
+   */
+  async #release(exact: Int32Array, perQuery: number, dataset: Dataset, confidence: number, simultaneousM: number | null): Promise<GeometricAnswer[]> {
+    const out: GeometricAnswer[] = []
+    for (let from = 0; from < exact.length; from += RELEASE_SLICE) {
+      const slice = exact.subarray(from, Math.min(exact.length, from + RELEASE_SLICE))
+      for (const a of geometricRelease(this.#ctx.noise, slice, perQuery, dataset.unitBits, dataset.bits, confidence, simultaneousM)) out.push(a)
+      if (from + RELEASE_SLICE < exact.length) await new Promise((resolve) => setImmediate(resolve))
+    }
+    return out
+  }
+
+  /**
+   * The first `count` records' raw bits as words, from the cache when the store still has its
+   * generation; read in pages with a turn of the event loop between them (a big dataset takes
+   * seconds to read).
+   */
+  async #rawWords(dataset: Dataset, count: number): Promise<RawCache> {
     const generation = this.#ctx.datasets.generationOf(dataset.id)
     const cached = this.#raw.get(dataset.id)
     if (cached && cached.generation === generation && cached.count === count) return cached
@@ -312,11 +332,15 @@ export class QueryService {
     const wpr = wordsFor(dataset.bits)
     // shared, so the scan workers read it without a copy
     const data = new Uint32Array(new SharedArrayBuffer(count * wpr * 4))
+    const page = Math.max(64, Math.floor(RAW_PAGE_BYTES / (wpr * 4)))
     let read = 0
-    for (const r of this.#ctx.datasets.rawRecords(dataset.id, 0, count)) {
-      if (r.bits === null || r.ordinal !== read) throw gone()
-      bytesToWords(r.bits, dataset.bits, data, r.ordinal * wpr)
-      read++
+    for (let from = 0; from < count; from += page) {
+      for (const r of this.#ctx.datasets.rawRecords(dataset.id, from, Math.min(count, from + page), page)) {
+        if (r.bits === null || r.ordinal !== read) throw gone()
+        bytesToWords(r.bits, dataset.bits, data, r.ordinal * wpr)
+        read++
+      }
+      await new Promise((resolve) => setImmediate(resolve))
     }
     // fewer rows: the dataset was deleted while they were read
     if (read !== count) throw gone()

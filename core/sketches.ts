@@ -3,12 +3,13 @@
  *
  * Order of operations for a build (docs/ledger.md#debit-before-noise): plan (public parameters, a public hash seed drawn
  * independently of the data) → debit ε and insert the job row in the same transaction → only then
- * draw noise, in a worker → store the whole noisy sketch and mark it ready in one transaction →
+ * draw noise, in a worker (the calibration, which needs only the public plan, runs meanwhile in a
+ * worker of its own) → store the whole noisy sketch and mark it ready in one transaction →
  * when the dataset does not retain raw bits, delete them in that same transaction, and then empty
  * the write-ahead log of them (db/wal-scrub.ts).
  */
 import { randomBytes } from 'node:crypto'
-import { Worker } from 'node:worker_threads'
+import type { Worker } from 'node:worker_threads'
 import type { Dataset } from '../db/datasets.js'
 import type { SketchChunk, SketchRecord } from '../db/sketches.js'
 import type { WalScrubber } from '../db/wal-scrub.js'
@@ -18,10 +19,12 @@ import { getMechanism } from '../sketch/mechanisms/index.js'
 import { allocateSketchMemory } from '../sketch/kernels/sketch-memory.js'
 import type { MechanismName, Metric, Plan } from '../sketch/mechanisms/mechanism.js'
 import { conflict, invalid, notFound } from './errors.js'
-import { workerStart } from '../scan/workers/worker-url.js'
 import type { BudgetService } from './budget.js'
 import { buildSketchData, type PopcountRelease } from './build.js'
-import type { ServiceContext } from './context.js'
+import { write, type ServiceContext } from './context.js'
+import type { BuildJob } from './workers/build-worker.js'
+import type { CalibrationJob } from './workers/calibration-worker.js'
+import { startJob, type WorkerJob } from './workers/job.js'
 import { type Principal, requireAdmin } from './principal.js'
 import { SketchRegistry, type LoadedSketch } from './sketch-registry.js'
 import type { z } from 'zod'
@@ -143,7 +146,7 @@ export class SketchService {
   }
 
   /** Debits ε, records the job, and starts the build. Returns the queued job. */
-  build(principal: Principal, dataset: Dataset, req: SketchRequest): SketchView {
+  async build(principal: Principal, dataset: Dataset, req: SketchRequest): Promise<SketchView> {
     requireAdmin(principal)
     if (dataset.recordCount === 0) throw conflict(`dataset "${dataset.name}" has no records to sketch`)
     if (dataset.rawDeleted) {
@@ -154,7 +157,7 @@ export class SketchService {
     const popcountMicro = this.#popcountEpsilon(req)
     const flip = flipProbability(plan.epsilonMicro, plan.delta)
     const id = `sk_${randomBytes(8).toString('hex')}`
-    this.#budget.debit(
+    await this.#budget.debit(
       {
         datasetId: dataset.id,
         epsilonMicro: plan.epsilonMicro + (popcountMicro ?? 0),
@@ -283,89 +286,69 @@ export class SketchService {
     const plan = record.plan as unknown as Plan
     const held = allocateSketchMemory(record.recordCount * plan.wordsPerRecord)
     const output = held.data
-    const popcounts =
+    const popcounts: PopcountRelease | undefined =
       record.popcountEpsilonMicro === null
         ? undefined
         : { epsilonMicro: record.popcountEpsilonMicro, unitBits: dataset.unitBits, out: new Int32Array(new SharedArrayBuffer(4 * record.recordCount)) }
+    let calibration: WorkerJob<object> | null = null
     try {
       await Promise.resolve() // let the caller answer 202 first
-      this.#ctx.sketches.setBuilding(id)
+      await write(this.#ctx, () => this.#ctx.sketches.setBuilding(id))
+      // the calibration needs only the public plan and p̃: it runs in a worker while the build runs
+      calibration = this.#job<object>('calibration-worker', { plan, pTilde: record.pTilde } satisfies CalibrationJob)
+      calibration.result.catch(() => {}) // awaited below; a failed build must not leave it unhandled
       let lastWrite = 0
       const progress = (done: number) => {
         const now = performance.now()
         if (now - lastWrite >= PROGRESS_WRITE_MS || done === record.recordCount) {
           lastWrite = now
-          this.#ctx.sketches.setProgress(id, done)
+          // progress is advisory: a busy lock skips this write, the next one will do
+          void write(this.#ctx, () => this.#ctx.sketches.setProgress(id, done)).catch(() => {})
         }
       }
       if (this.#ctx.config.workers > 0 && this.#ctx.config.dbPath !== ':memory:') {
-        await this.#buildInWorker(record, dataset, plan, output, progress, popcounts)
-      } else {
-        buildSketchData(this.#ctx.datasets.rawRecords(dataset.id, 0, record.recordCount), record.recordCount, plan, this.#ctx.noise, output, progress, popcounts)
-      }
-      if (this.#closing) throw new Error('interrupted: the server is shutting down')
-      const calibration = getMechanism(plan.mechanism).calibrate(plan, record.pTilde)
-      const deleteRaw = !dataset.retainRaw
-      this.#ctx.sketches.storeReady(id, chunksOf(output, record.recordCount, plan.wordsPerRecord), calibration, () => {
-        if (deleteRaw) this.#ctx.datasets.deleteRawBits(dataset.id)
-      }, popcounts?.out)
-      if (deleteRaw) this.#wal.scrub()
-      this.registry.add(this.#ctx.sketches.get(id)!, held, popcounts?.out ?? null)
-      this.#ctx.log.info({ dataset: dataset.name, sketchId: id, records: record.recordCount }, 'sketch ready')
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err)
-      this.#ctx.log.error({ dataset: dataset.name, sketchId: id, err: message }, 'sketch build failed')
-      try {
-        this.#ctx.sketches.setFailed(id, message.startsWith('interrupted') ? message : 'the build failed; the charged ε stays spent')
-      } catch {
-        // the database is closing: start-up recovery marks the build failed
-      }
-    }
-  }
-
-  #buildInWorker(
-    record: SketchRecord,
-    dataset: Dataset,
-    plan: Plan,
-    output: Uint32Array,
-    progress: (done: number) => void,
-    popcounts: PopcountRelease | undefined,
-  ): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const start = workerStart('./workers/build-worker', import.meta.url)
-      const worker = new Worker(start.url, {
-        env: start.env,
-        workerData: {
+        const data: BuildJob = {
           dbPath: this.#ctx.config.dbPath,
           datasetId: dataset.id,
           count: record.recordCount,
           plan,
-          output: output.buffer,
+          output: output.buffer as SharedArrayBuffer,
           outputOffset: output.byteOffset,
           outputWords: output.length,
-          popcounts: popcounts && { epsilonMicro: popcounts.epsilonMicro, unitBits: popcounts.unitBits, buffer: popcounts.out.buffer },
-        },
-      })
-      this.#workers.add(worker)
-      let settled = false
-      worker.on('message', (msg: { type: string; done?: number; message?: string }) => {
-        if (msg.type === 'progress') progress(msg.done!)
-        else if (msg.type === 'done') {
-          settled = true
-          resolve()
-        } else if (msg.type === 'error') {
-          settled = true
-          reject(new Error(msg.message))
+          popcounts: popcounts && { epsilonMicro: popcounts.epsilonMicro, unitBits: popcounts.unitBits, buffer: popcounts.out.buffer as SharedArrayBuffer },
         }
-      })
-      worker.on('error', (err) => {
-        settled = true
-        reject(err)
-      })
-      worker.on('exit', (code) => {
-        this.#workers.delete(worker)
-        if (!settled) reject(new Error(this.#closing ? 'interrupted: the server is shutting down' : `build worker exited with code ${code}`))
-      })
+        await this.#job<null>('build-worker', data, (msg) => progress(msg.done as number)).result
+      } else {
+        buildSketchData(this.#ctx.datasets.rawRecords(dataset.id, 0, record.recordCount), record.recordCount, plan, this.#ctx.noise, output, progress, popcounts)
+      }
+      const calibrated = await calibration.result
+      if (this.#closing) throw new Error('interrupted: the server is shutting down')
+      const deleteRaw = !dataset.retainRaw
+      await write(this.#ctx, () =>
+        this.#ctx.sketches.storeReady(id, chunksOf(output, record.recordCount, plan.wordsPerRecord), calibrated, () => {
+          if (deleteRaw) this.#ctx.datasets.deleteRawBits(dataset.id)
+        }, popcounts?.out),
+      )
+      if (deleteRaw) this.#wal.scrub()
+      this.registry.add(this.#ctx.sketches.get(id)!, held, popcounts?.out ?? null)
+      this.#ctx.log.info({ dataset: dataset.name, sketchId: id, records: record.recordCount }, 'sketch ready')
+    } catch (err) {
+      void calibration?.worker.terminate()
+      const message = err instanceof Error ? err.message : String(err)
+      this.#ctx.log.error({ dataset: dataset.name, sketchId: id, err: message }, 'sketch build failed')
+      try {
+        await write(this.#ctx, () => this.#ctx.sketches.setFailed(id, message.startsWith('interrupted') ? message : 'the build failed; the charged ε stays spent'))
+      } catch {
+        // the database is closing (or still busy): start-up recovery marks the build failed
+      }
+    }
+  }
+
+  #job<T>(script: string, data: unknown, onProgress?: (msg: Record<string, unknown>) => void): WorkerJob<T> {
+    return startJob<T>(script, data, {
+      track: this.#workers,
+      onProgress,
+      exitReason: (code) => (this.#closing ? 'interrupted: the server is shutting down' : `the ${script} exited with code ${code}`),
     })
   }
 }

@@ -1,7 +1,7 @@
 /** Token issuing (with dataset scopes and ε quotas), verification, revocation, and the bootstrap admin token. */
 import type { NewScope, Role, Token } from '../db/tokens.js'
 import { invalid, notFound } from './errors.js'
-import type { ServiceContext } from './context.js'
+import { write, type ServiceContext } from './context.js'
 import { type Principal, principalOf, requireAdmin } from './principal.js'
 
 export const ENV_ADMIN_TOKEN_ID = 'tok_env_admin'
@@ -31,7 +31,11 @@ export class TokenService {
    * when none is configured and no admin token exists yet, one is generated and returned so the
    * caller can print it once.
    */
-  bootstrap(): { generated: string | null } {
+  bootstrap(): Promise<{ generated: string | null }> {
+    return write(this.#ctx, () => this.#bootstrap())
+  }
+
+  #bootstrap(): { generated: string | null } {
     const { adminToken } = this.#ctx.config
     if (adminToken) {
       if (!this.#ctx.tokens.hasHash(adminToken)) {
@@ -56,7 +60,7 @@ export class TokenService {
    * Issues a token. An analyst's datasets are resolved to their identities now: the token may use
    * these datasets, not later ones that take their names. Quotas apply to analyst tokens only.
    */
-  create(principal: Principal, input: CreateTokenInput): { token: Token; secret: string } {
+  async create(principal: Principal, input: CreateTokenInput): Promise<{ token: Token; secret: string }> {
     requireAdmin(principal)
     const { role, datasets, label } = input
     if (role === 'admin' && datasets?.some((d) => d.quotaMicro !== null)) throw invalid('quotas apply to analyst tokens; admin tokens are never limited')
@@ -71,7 +75,7 @@ export class TokenService {
         return { datasetId: dataset.id, quotaMicro: d.quotaMicro }
       })
     }
-    const created = this.#ctx.tokens.create(role, scopes, label)
+    const created = await write(this.#ctx, () => this.#ctx.tokens.create(role, scopes, label))
     this.#ctx.log.info({ tokenId: created.token.id, role }, 'token created')
     return created
   }
@@ -88,11 +92,11 @@ export class TokenService {
     return token
   }
 
-  revoke(principal: Principal, id: string): Token {
+  async revoke(principal: Principal, id: string): Promise<Token> {
     requireAdmin(principal)
     const token = this.#ctx.tokens.findById(id)
     if (!token) throw notFound(`no token with id "${id}"`)
-    this.#ctx.tokens.revoke(id)
+    await write(this.#ctx, () => this.#ctx.tokens.revoke(id))
     this.#ctx.log.info({ tokenId: id }, 'token revoked')
     return this.#ctx.tokens.findById(id)!
   }

@@ -6,7 +6,7 @@
  * `generation` grows with every write that changes what a cache of it holds (records committed,
  * raw bits deleted, a sketch ready), so any process can check a cache against the store.
  */
-import type { Db } from './database.js'
+import { ownerInstance, type Db } from './database.js'
 
 import type { Metric } from '../sketch/mechanisms/mechanism.js'
 
@@ -78,6 +78,15 @@ export interface NewDataset {
   metrics: MetricName[]
 }
 
+/** Who runs an upload in progress (db/database.ts ownerAlive tells whether it still runs). */
+export interface UploadOwner {
+  instance: string | null
+  pid: number | null
+}
+
+/** Not deleted, nor being deleted (db/cleanup.ts finishes a deletion in chunks). */
+const LIVE = 'id NOT IN (SELECT dataset_id FROM dataset_deletions)'
+
 export interface StoredRecord {
   ordinal: number
   id: string
@@ -92,25 +101,25 @@ export class DatasetRepository {
   readonly #insert
   readonly #setCount
   readonly #insertRecord
-  readonly #deleteFrom
   readonly #rawRange
   readonly #idOf
   readonly #generation
+  readonly #bitsOf
 
   constructor(db: Db) {
     this.#db = db
-    this.#byName = db.prepare<[string], DatasetRow>('SELECT * FROM datasets WHERE name = ?')
-    this.#byId = db.prepare<[number], DatasetRow>('SELECT * FROM datasets WHERE id = ?')
-    this.#list = db.prepare<[], DatasetRow>('SELECT * FROM datasets ORDER BY name')
+    this.#byName = db.prepare<[string], DatasetRow>(`SELECT * FROM datasets WHERE name = ? AND ${LIVE}`)
+    this.#byId = db.prepare<[number], DatasetRow>(`SELECT * FROM datasets WHERE id = ? AND ${LIVE}`)
+    this.#bitsOf = db.prepare<[number], { bits: number }>('SELECT bits FROM datasets WHERE id = ?')
+    this.#list = db.prepare<[], DatasetRow>(`SELECT * FROM datasets WHERE ${LIVE} ORDER BY name`)
     this.#insert = db.prepare(
       `INSERT INTO datasets (id, name, bits, unit_bits, budget_micro, retain_raw, metrics, created_at)
        VALUES ((SELECT COALESCE(MAX(m), 0) + 1 FROM (SELECT MAX(id) AS m FROM datasets UNION ALL SELECT MAX(id) FROM deleted_datasets)),
                @name, @bits, @unitBits, @budgetMicro, @retainRaw, @metrics, @createdAt)`,
     )
     this.#setCount = db.prepare('UPDATE datasets SET record_count = ?, generation = generation + 1 WHERE id = ? AND record_count = ?')
-    this.#generation = db.prepare<[number], { generation: number }>('SELECT generation FROM datasets WHERE id = ?')
+    this.#generation = db.prepare<[number], { generation: number }>(`SELECT generation FROM datasets WHERE id = ? AND ${LIVE}`)
     this.#insertRecord = db.prepare('INSERT INTO records (dataset_id, ordinal, id, bits) VALUES (?, ?, ?, ?)')
-    this.#deleteFrom = db.prepare('DELETE FROM records WHERE dataset_id = ? AND ordinal >= ?')
     this.#idOf = db.prepare<[number, number], { id: string }>('SELECT id FROM records WHERE dataset_id = ? AND ordinal = ?')
     this.#rawRange = db.prepare<[number, number, number], { ordinal: number; bits: Buffer | null }>(
       'SELECT ordinal, bits FROM records WHERE dataset_id = ? AND ordinal >= ? AND ordinal < ? ORDER BY ordinal',
@@ -122,6 +131,12 @@ export class DatasetRepository {
     return row && toDataset(row)
   }
 
+  /** The record length of a dataset, live or being deleted (the cleanup of its rows needs it). */
+  bitsOf(id: number): number | undefined {
+    return this.#bitsOf.get(id)?.bits
+  }
+
+  /** The live dataset with this id (undefined once it is deleted, even while its rows are being removed). */
   findById(id: number): Dataset | undefined {
     const row = this.#byId.get(id)
     return row && toDataset(row)
@@ -138,7 +153,7 @@ export class DatasetRepository {
 
   /** Every live dataset's id and generation. */
   generations(): Map<number, number> {
-    const rows = this.#db.prepare<[], { id: number; generation: number }>('SELECT id, generation FROM datasets').all()
+    const rows = this.#db.prepare<[], { id: number; generation: number }>(`SELECT id, generation FROM datasets WHERE ${LIVE}`).all()
     return new Map(rows.map((r) => [r.id, r.generation]))
   }
 
@@ -169,22 +184,30 @@ export class DatasetRepository {
   }
 
   /**
-   * Deletes the dataset, its records and sketches, and leaves its tombstone (so its id is never
-   * reused). The ledger rows stay (append-only).
+   * Starts deleting a dataset: in one short transaction it stops being listed or found by name, and
+   * its name is free for a new dataset; db/cleanup.ts removes its rows in chunks and then the row
+   * itself. The ledger rows stay (append-only). `uploadMayGo` decides, inside the transaction, about
+   * an upload in progress (true: it is abandoned and goes with the dataset); false refuses.
    */
-  delete(id: number): boolean {
+  markDeleted(id: number, uploadMayGo: (owner: UploadOwner) => boolean): 'marked' | 'gone' | 'upload-in-progress' {
     return this.#db.transaction(() => {
+      const row = this.#db.prepare<[number], { name: string }>(`SELECT name FROM datasets WHERE id = ? AND ${LIVE}`).get(id)
+      if (!row) return 'gone'
+      const owner = this.uploadOwner(id)
+      if (owner && !uploadMayGo(owner)) return 'upload-in-progress'
+      const now = new Date().toISOString()
+      // the tombstone (the id is never handed out again, and the audit trail keeps the name)
       this.#db
         .prepare(
           `INSERT INTO deleted_datasets (id, name, budget_micro, spent_micro, created_at, deleted_at)
            SELECT id, name, budget_micro, spent_micro, created_at, ? FROM datasets WHERE id = ?`,
         )
-        .run(new Date().toISOString(), id)
-      this.#db.prepare('DELETE FROM sketch_chunks WHERE sketch_id IN (SELECT id FROM sketches WHERE dataset_id = ?)').run(id)
-      this.#db.prepare('DELETE FROM sketches WHERE dataset_id = ?').run(id)
-      this.#db.prepare('DELETE FROM records WHERE dataset_id = ?').run(id)
-      this.#db.prepare('DELETE FROM uploads WHERE dataset_id = ?').run(id)
-      return this.#db.prepare('DELETE FROM datasets WHERE id = ?').run(id).changes === 1
+        .run(now, id)
+      this.#db.prepare('INSERT INTO dataset_deletions (dataset_id, name, owner_instance, started_at) VALUES (?, ?, ?, ?)').run(id, row.name, ownerInstance, now)
+      this.#db.prepare('UPDATE datasets SET generation = generation + 1 WHERE id = ?').run(id)
+      // a name no dataset can have (names start with a letter or digit), so the old one is free at once
+      this.#db.prepare('UPDATE datasets SET name = ? WHERE id = ?').run(`~deleted/${id}`, id)
+      return 'marked'
     }).immediate()
   }
 
@@ -205,7 +228,9 @@ export class DatasetRepository {
    */
   beginUpload(datasetId: number): boolean {
     try {
-      this.#db.prepare('INSERT INTO uploads (dataset_id, owner_pid, started_at) VALUES (?, ?, ?)').run(datasetId, process.pid, new Date().toISOString())
+      this.#db
+        .prepare('INSERT INTO uploads (dataset_id, owner_pid, owner_instance, started_at) VALUES (?, ?, ?, ?)')
+        .run(datasetId, process.pid, ownerInstance, new Date().toISOString())
       return true
     } catch (err) {
       if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return false
@@ -225,16 +250,37 @@ export class DatasetRepository {
     }).immediate()
   }
 
-  /** Removes an aborted upload's pending records and ends the upload. */
-  discardPending(datasetId: number, fromOrdinal: number): void {
-    this.#db.transaction(() => {
-      this.#deleteFrom.run(datasetId, fromOrdinal)
-      this.#db.prepare('DELETE FROM uploads WHERE dataset_id = ?').run(datasetId)
-    }).immediate()
+  /** The owner of the dataset's upload in progress, if there is one. */
+  uploadOwner(datasetId: number): UploadOwner | undefined {
+    const row = this.#db
+      .prepare<[number], { owner_instance: string | null; owner_pid: number | null }>('SELECT owner_instance, owner_pid FROM uploads WHERE dataset_id = ?')
+      .get(datasetId)
+    return row && { instance: row.owner_instance, pid: row.owner_pid }
   }
 
-  hasUpload(datasetId: number): boolean {
-    return this.#db.prepare('SELECT 1 FROM uploads WHERE dataset_id = ?').get(datasetId) !== undefined
+  /** Every upload in progress, with its owner (the janitor looks for dead ones). */
+  uploads(): ({ datasetId: number } & UploadOwner)[] {
+    return this.#db
+      .prepare<[], { dataset_id: number; owner_instance: string | null; owner_pid: number | null }>('SELECT dataset_id, owner_instance, owner_pid FROM uploads')
+      .all()
+      .map((r) => ({ datasetId: r.dataset_id, instance: r.owner_instance, pid: r.owner_pid }))
+  }
+
+  /** Datasets being deleted, with who runs the deletion. */
+  deletions(): { datasetId: number; name: string; instance: string | null }[] {
+    return this.#db
+      .prepare<[], { dataset_id: number; name: string; owner_instance: string | null }>('SELECT dataset_id, name, owner_instance FROM dataset_deletions')
+      .all()
+      .map((r) => ({ datasetId: r.dataset_id, name: r.name, instance: r.owner_instance }))
+  }
+
+  /** Takes over a deletion whose owner is gone; false when another process took it first. */
+  adoptDeletion(datasetId: number, from: string | null): boolean {
+    return (
+      this.#db
+        .prepare('UPDATE dataset_deletions SET owner_instance = ? WHERE dataset_id = ? AND owner_instance IS ?')
+        .run(ownerInstance, datasetId, from).changes === 1
+    )
   }
 
   /**

@@ -174,6 +174,32 @@ export const migrations: Migration[] = [
     `,
   },
   {
+    version: 5,
+    name: 'owners by instance id, not PID',
+    sql: `
+      -- The instance (db/instance.ts) that owns an upload or a build: a random id per process, whose
+      -- liveness is a lock the process holds. owner_pid stays for rows written before this version.
+      ALTER TABLE uploads ADD COLUMN owner_instance TEXT;
+      ALTER TABLE sketches ADD COLUMN owner_instance TEXT;
+    `,
+  },
+  {
+    version: 6,
+    name: 'dataset deletions in chunks',
+    sql: `
+      -- A dataset being deleted: gone for every reader at once (its name is freed, it is listed and
+      -- found by name no more), while its records and sketches are removed in short transactions.
+      -- The row goes with the dataset row (the last step). owner_instance: who runs the deletion; when
+      -- that instance is gone, the next process to look finishes it.
+      CREATE TABLE dataset_deletions (
+        dataset_id INTEGER PRIMARY KEY REFERENCES datasets(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        owner_instance TEXT,
+        started_at TEXT NOT NULL
+      );
+    `,
+  },
+  {
     version: 7,
     name: 'private popcounts released with a Hamming sketch',
     sql: `

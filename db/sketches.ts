@@ -1,5 +1,5 @@
 /** Sketch metadata and the noisy sketch data (never the clean sketch). */
-import type { Db } from './database.js'
+import { ownerInstance, type Db } from './database.js'
 
 export type SketchStatus = 'queued' | 'building' | 'ready' | 'failed'
 
@@ -96,10 +96,10 @@ export class SketchRepository {
   insert(s: NewSketch): void {
     this.#db
       .prepare(
-        `INSERT INTO sketches (id, dataset_id, metric, mechanism, status, epsilon_micro, plan, p_tilde, record_count, ledger_id, created_at, owner_pid, popcount_epsilon_micro)
-         VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO sketches (id, dataset_id, metric, mechanism, status, epsilon_micro, plan, p_tilde, record_count, ledger_id, created_at, owner_pid, owner_instance, popcount_epsilon_micro)
+         VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(s.id, s.datasetId, s.metric, s.mechanism, s.epsilonMicro, JSON.stringify(s.plan), s.pTilde, s.recordCount, s.ledgerId, new Date().toISOString(), process.pid, s.popcountEpsilonMicro)
+      .run(s.id, s.datasetId, s.metric, s.mechanism, s.epsilonMicro, JSON.stringify(s.plan), s.pTilde, s.recordCount, s.ledgerId, new Date().toISOString(), process.pid, ownerInstance, s.popcountEpsilonMicro)
   }
 
   get(id: string): SketchRecord | undefined {

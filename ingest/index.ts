@@ -2,8 +2,8 @@
  * The record formats dpdist reads (uploads over HTTP, `dpdist load`, linkage files): the public
  * surface of ingest/, and the one entry point, {@link parseRecordStream}.
  *
- * `parseRecordStream(source, {format, n, encoding, batchSize})` reads byte (or string) chunks and
- * yields batches of at most `batchSize` records `{id, bytes}`, where `bytes` are the canonical packed
+ * `parseRecordStream(source, {format, n, encoding, batchSize, batchBytes})` reads byte (or string) chunks and
+ * yields batches of at most `batchSize` records and `batchBytes` bytes of records (at least one record) `{id, bytes}`, where `bytes` are the canonical packed
  * bytes of the n-bit record (ceil(n/8) bytes, MSB-first, zero padding; see sketch/bits.ts) and
  * `id === null` means "number it by position". Memory stays bounded, whatever the input size, by one
  * line (or one JSON token) plus the records parsed from one input chunk while they wait to be
@@ -44,9 +44,15 @@ export interface ParseOptions {
   encoding?: Encoding
   /** Maximum records per yielded batch (default 4096). */
   batchSize?: number
+  /**
+   * Maximum bytes of records per yielded batch (default 8 MiB; a batch holds at least one record):
+   * with long records a batch of 4096 would hold gigabytes.
+   */
+  batchBytes?: number
 }
 
 export const DEFAULT_BATCH_SIZE = 4096
+export const DEFAULT_BATCH_BYTES = 8 * 2 ** 20
 
 /**
  * Parses `source` incrementally and yields batches of at most `batchSize` records. Throws
@@ -57,8 +63,8 @@ export async function* parseRecordStream(
   source: AsyncIterable<Uint8Array | string>,
   options: ParseOptions,
 ): AsyncGenerator<ParsedRecord[]> {
-  const { format, n, encoding, batchSize } = checkOptions(options)
-  const out = new BatchCollector(batchSize)
+  const { format, n, encoding, batchSize, batchBytes } = checkOptions(options)
+  const out = new BatchCollector(batchSize, batchBytes)
   const chunks = new ChunkBytes()
   const parser = parserFor(format, n, encoding, out)
   for await (const chunk of source) {
@@ -84,11 +90,13 @@ function checkOptions(options: ParseOptions): Required<ParseOptions> {
   const { format, n } = options
   const encoding = options.encoding ?? 'binary'
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE
+  const batchBytes = options.batchBytes ?? DEFAULT_BATCH_BYTES
   if (!isLoadFormat(format)) throw new RangeError('unknown load format')
   if (!Number.isSafeInteger(n) || n < 1) throw new RangeError('bit count n must be a positive integer')
   if (!ENCODINGS.includes(encoding)) throw new RangeError('unknown bit-string encoding')
   if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new RangeError('batchSize must be a positive integer')
-  return { format, n, encoding, batchSize }
+  if (!Number.isSafeInteger(batchBytes) || batchBytes < 1) throw new RangeError('batchBytes must be a positive integer')
+  return { format, n, encoding, batchSize, batchBytes }
 }
 
 /**

@@ -5,10 +5,11 @@ import { failRecord, RecordFormatError, type BatchCollector, type ChunkParser } 
 
 /**
  * Fixed-size records. The whole records of each chunk are copied with one bulk copy (at most
- * PACKED_COPY_RECORDS at a time) and emitted as views of that copy, so no record aliases the
+ * PACKED_COPY_RECORDS records and PACKED_COPY_BYTES bytes at a time) and emitted as views of that copy, so no record aliases the
  * caller's buffer; a record split between chunks is assembled in a small carry buffer.
  */
 const PACKED_COPY_RECORDS = 4096
+const PACKED_COPY_BYTES = 2 ** 20
 
 export class PackedParser implements ChunkParser {
   readonly #recordBytes: number
@@ -39,7 +40,7 @@ export class PackedParser implements ChunkParser {
     }
     let whole = Math.floor((chunk.length - offset) / size)
     while (whole > 0) {
-      const count = Math.min(whole, PACKED_COPY_RECORDS)
+      const count = Math.min(whole, PACKED_COPY_RECORDS, Math.max(1, Math.floor(PACKED_COPY_BYTES / size)))
       this.#emit(chunk, offset, count)
       offset += count * size
       whole -= count

@@ -58,17 +58,24 @@ export interface ChunkParser {
 /** Groups records into batches of exactly `size` (the last one possibly shorter). */
 export class BatchCollector {
   #current: ParsedRecord[] = []
+  #currentBytes = 0
   #full: ParsedRecord[][] = []
   count = 0
 
-  constructor(readonly size: number) {}
+  constructor(
+    readonly size: number,
+    /** Bytes of records per batch at most (a batch holds at least one record). */
+    readonly maxBytes: number = Number.MAX_SAFE_INTEGER,
+  ) {}
 
   push(record: ParsedRecord): void {
     this.#current.push(record)
+    this.#currentBytes += record.bytes.length
     this.count++
-    if (this.#current.length === this.size) {
+    if (this.#current.length === this.size || this.#currentBytes >= this.maxBytes) {
       this.#full.push(this.#current)
       this.#current = []
+      this.#currentBytes = 0
     }
   }
 
@@ -83,6 +90,7 @@ export class BatchCollector {
     const all = this.takeFull()
     if (this.#current.length > 0) all.push(this.#current)
     this.#current = []
+    this.#currentBytes = 0
     return all
   }
 }

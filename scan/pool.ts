@@ -1,9 +1,15 @@
 /**
  * The worker pool for scans (node:worker_threads). A sketch query is split into one record range
  * per idle thread (one range when queries are waiting), scanned by the workers over the shared
- * sketch memory, and the ranges' top lists are merged; the geometric mechanism's exact distances are computed the same way, so neither blocks
- * the event loop. The queue in front of the pool is bounded for sketch queries: when it is full the
- * query is refused with 503 and Retry-After instead of waiting without bound.
+ * sketch memory, and the ranges' top lists are merged; the geometric mechanism's exact distances
+ * are computed in the workers too, so neither blocks the event loop. The queue in front of the pool
+ * is bounded for sketch queries: when it is full the query is refused with 503 and Retry-After
+ * instead of waiting without bound.
+ *
+ * Exact distances can cost seconds a query (edit distance with a large k: ~150 µs a record at
+ * n = 4096, k = 256), so they are cut into tasks of about EXACT_TASK_UNITS of work each and wait
+ * in a queue of their own; a free sketch query waits for at most one such task per thread, not for
+ * a whole geometric batch (it used to wait 20 s behind one).
  */
 import { Worker } from 'node:worker_threads'
 import { ScanClosingError, ScanOverloadError } from './errors.js'
@@ -16,6 +22,20 @@ import type { ExactScanner, ScanRequest, Scanner, SketchScanner } from './types.
 const MIN_RANGE = 16_384
 /** The same for exact distances (edit distance costs microseconds a record, Hamming much less). */
 const MIN_EXACT_RANGE = 4096
+/**
+ * Work per exact task, in column-block updates of the banded edit distance (a few ns each; a
+ * Hamming record costs one unit per word): about 25 ms on this machine class.
+ */
+const EXACT_TASK_UNITS = 2 ** 23
+/** Sketch tasks dispatched in a row, at most, while exact tasks wait (so neither starves). */
+const SKETCH_STREAK = 4
+
+/** Records per exact task: about EXACT_TASK_UNITS of work. */
+export function exactTaskRecords(metric: 'hamming' | 'edit', n: number, k: number): number {
+  const words = Math.ceil(n / 32)
+  const units = metric === 'hamming' ? words : n * (Math.min(words, Math.ceil((k + 1) / 32)) + 1)
+  return Math.max(16, Math.floor(EXACT_TASK_UNITS / units))
+}
 
 export const scanInline: SketchScanner = (req: ScanRequest) =>
   scanTop({ ...scanFields(req), from: 0, to: req.sketch.recordCount })
@@ -60,7 +80,11 @@ export class ScanPool implements Scanner {
   readonly #threads: number
   readonly #maxQueue: number
   readonly #slots: Slot[] = []
+  /** Sketch scan tasks (bounded by maxQueue). */
   readonly #queue: PendingTask[] = []
+  /** Exact-distance tasks of charged queries (never refused). */
+  readonly #exactQueue: PendingTask[] = []
+  #sketchStreak = 0
   #closed = false
   #stopping = false
 
@@ -73,7 +97,7 @@ export class ScanPool implements Scanner {
 
   /** Tasks waiting for a thread. */
   queueDepth(): number {
-    return this.#queue.length
+    return this.#queue.length + this.#exactQueue.length
   }
 
   readonly scan: SketchScanner = async (req) => {
@@ -82,7 +106,7 @@ export class ScanPool implements Scanner {
     // Split over the threads that are idle now: with queries waiting, a whole query per thread
     // costs fewer messages and merges than every query cut in pieces, and a piece never waits
     // behind another query's work while its sibling is done.
-    const idle = this.#queue.length > 0 ? 0 : this.#slots.filter((slot) => slot.running === null).length
+    const idle = this.#queue.length + this.#exactQueue.length > 0 ? 0 : this.#slots.filter((slot) => slot.running === null).length
     const parts = Math.max(1, Math.min(idle, Math.floor(m / MIN_RANGE)))
     if (parts === 1 && m < MIN_RANGE) return scanInline(req)
     if (this.#queue.length + parts > this.#maxQueue) {
@@ -103,25 +127,31 @@ export class ScanPool implements Scanner {
   }
 
   /**
-   * Exact distances of the geometric mechanism, split over the threads. Never refused for a full
-   * queue: the query has been charged when this runs, so its answer must follow.
+   * Exact distances of the geometric mechanism, in tasks of bounded work (exactTaskRecords) spread
+   * over the threads. Never refused for a full queue: the query has been charged when this runs,
+   * so its answer must follow.
    */
   readonly exact: ExactScanner = async (task) => {
     const m = task.to - task.from
-    const parts = Math.max(1, Math.min(this.#threads, Math.floor(m / MIN_EXACT_RANGE)))
-    if (!(task.data.buffer instanceof SharedArrayBuffer) || (parts === 1 && m < MIN_EXACT_RANGE)) return exactDistances(task)
+    const per = exactTaskRecords(task.metric, task.n, task.k)
+    const small = m < MIN_EXACT_RANGE && m <= per
+    if (!(task.data.buffer instanceof SharedArrayBuffer) || small) return exactDistances(task)
+    const parts = Math.max(Math.min(this.#threads, Math.floor(m / MIN_EXACT_RANGE)), Math.ceil(m / per))
     const { data, ...fields } = task
     const replies = await Promise.all(
       Array.from({ length: parts }, (_, p) =>
-        this.#submit({
-          ...fields,
-          kind: 'exact',
-          buffer: data.buffer as SharedArrayBuffer,
-          byteOffset: data.byteOffset,
-          words: data.length,
-          from: task.from + Math.floor((p * m) / parts),
-          to: task.from + Math.floor(((p + 1) * m) / parts),
-        }),
+        this.#submit(
+          {
+            ...fields,
+            kind: 'exact',
+            buffer: data.buffer as SharedArrayBuffer,
+            byteOffset: data.byteOffset,
+            words: data.length,
+            from: task.from + Math.floor((p * m) / parts),
+            to: task.from + Math.floor(((p + 1) * m) / parts),
+          },
+          this.#exactQueue,
+        ),
       ),
     )
     const out = new Int32Array(m)
@@ -136,19 +166,31 @@ export class ScanPool implements Scanner {
     return out
   }
 
-  #submit(task: WorkerTask): Promise<ScanWorkerReply> {
-    const done = new Promise<ScanWorkerReply>((resolve, reject) => this.#queue.push({ task, resolve, reject }))
+  #submit(task: WorkerTask, queue = this.#queue): Promise<ScanWorkerReply> {
+    const done = new Promise<ScanWorkerReply>((resolve, reject) => queue.push({ task, resolve, reject }))
     this.#dispatch()
     return done
   }
 
-  /** Gives waiting tasks to idle threads, oldest first. */
+  /** The next task to run: sketch tasks first, oldest first, but an exact task after SKETCH_STREAK of them. */
+  #next(): PendingTask | undefined {
+    const sketchFirst = this.#queue.length > 0 && (this.#exactQueue.length === 0 || this.#sketchStreak < SKETCH_STREAK)
+    if (sketchFirst) {
+      this.#sketchStreak++
+      return this.#queue.shift()
+    }
+    this.#sketchStreak = 0
+    return this.#exactQueue.shift()
+  }
+
+  /** Gives waiting tasks to idle threads. */
   #dispatch(): void {
     for (const slot of this.#slots) {
-      if (this.#queue.length === 0) return
       if (slot.running !== null) continue
-      slot.running = this.#queue.shift()!
-      slot.worker.postMessage(slot.running.task)
+      const next = this.#next()
+      if (next === undefined) return
+      slot.running = next
+      slot.worker.postMessage(next.task)
     }
   }
 
@@ -190,7 +232,7 @@ export class ScanPool implements Scanner {
 
   async close(): Promise<void> {
     this.#closed = true
-    for (const pending of this.#queue.splice(0)) pending.reject(new Error('the scan pool is closing'))
+    for (const pending of [...this.#queue.splice(0), ...this.#exactQueue.splice(0)]) pending.reject(new Error('the scan pool is closing'))
     await Promise.all(this.#slots.map((slot) => slot.worker.terminate()))
   }
 }

@@ -20,6 +20,7 @@ export const problemTitles = {
   'rate-limited': 'Too many requests',
   overloaded: 'The server is overloaded',
   'service-unavailable': 'The service is unavailable',
+  'insufficient-storage': 'The server has no room to store this',
   'internal-error': 'Internal server error',
 } as const
 
@@ -68,6 +69,7 @@ export const domainStatus: Record<DomainErrorCode, number> = {
   conflict: 409,
   'budget-exhausted': 409,
   'service-unavailable': 503,
+  'insufficient-storage': 507,
 }
 
 /** The stable problem types (`/problems/<code>`), one per entry of problemTitles. */
@@ -93,5 +95,5 @@ const common = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404
 
 /** Error responses of a read (no body, no state change). */
 export const readErrors = common
-/** Error responses of a route that takes a body or changes state (adds 409 conflict/budget, 413, 415). */
-export const errorResponses = { ...common, 409: problemSchema, 413: problemSchema, 415: problemSchema }
+/** Error responses of a route that takes a body or changes state (adds 409 conflict/budget, 413, 415, 507 a full disk). */
+export const errorResponses = { ...common, 409: problemSchema, 413: problemSchema, 415: problemSchema, 507: problemSchema }

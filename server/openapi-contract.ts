@@ -56,6 +56,7 @@ const errorText: Record<string, string> = {
   429: 'Too many requests from this token or address (rate-limited)',
   500: 'Internal error (internal-error); details are logged with the request id, never sent',
   503: 'Overloaded or shutting down (overloaded, service-unavailable): retry after Retry-After',
+  507: 'The disk is full (insufficient-storage): nothing of the request was kept',
 }
 
 const int = { type: 'integer', minimum: 0 }

@@ -50,10 +50,10 @@ export async function start(config: Config, logger: Logger = pino(loggerOptions(
   // Which inner loop scans use (the answers are the same either way; the speed is not). Checked
   // before the database opens: a DPDIST_NATIVE_PATH this CPU cannot run stops the start here.
   const native = nativeCountFilterModule()
-  const db = openDatabase(config.dbPath)
+  const db = openDatabase(config.dbPath, { busyTimeoutMs: config.busyTimeoutMs })
   const metrics = new Metrics()
   const services = createServices({ ...repositories(db), config, noise: productionNoiseSource(), log: logger }, { onScan: (records, seconds) => metrics.observeScan(records, seconds) })
-  const { generated } = services.tokens.bootstrap()
+  const { generated } = await services.tokens.bootstrap()
   if (generated) handOver(generated, config, logger)
   const loaded = services.sketches.loadAll()
   logger.info({ sketches: loaded.sketches, bytes: loaded.bytes, ms: loaded.ms }, 'sketches loaded into memory')
@@ -85,6 +85,8 @@ export async function start(config: Config, logger: Logger = pino(loggerOptions(
   }
   try {
     const url = await app.listen({ host: config.host, port: config.port })
+    // uploads and deletions that a dead process left unfinished, then every 30 s
+    services.janitor.start()
     return { app, services, url, close }
   } catch (err) {
     await close()

@@ -14,7 +14,7 @@ import { ProblemError } from './errors.js'
 import { showableId } from '../core/datasets.js'
 import { recordsJsonBody } from '../core/schemas/records.js'
 import type { OperationContract } from './openapi-contract.js'
-import { type LoadFormat, type ParsedRecord, RecordFormatError, parseRecordStream } from '../ingest/index.js'
+import { DEFAULT_BATCH_BYTES, DEFAULT_BATCH_SIZE, type LoadFormat, type ParsedRecord, RecordFormatError, parseRecordStream } from '../ingest/index.js'
 
 /**
  * Content types streamed to the parsers instead of being buffered by Fastify. The parser is
@@ -104,6 +104,7 @@ async function* jsonBatches(body: unknown, n: number): AsyncGenerator<ParsedReco
       ? { encoding: 'base64' as Encoding, records: parsed.data.clks.map((bits) => ({ id: undefined, bits })) }
       : parsed.data
   const batch: ParsedRecord[] = []
+  let bytes = 0
   for (let i = 0; i < records.length; i++) {
     const r = records[i]
     const id = r.id === undefined ? null : String(r.id)
@@ -116,7 +117,11 @@ async function* jsonBatches(body: unknown, n: number): AsyncGenerator<ParsedReco
       }
       throw err
     }
-    if (batch.length === 4096) yield batch.splice(0)
+    bytes += batch[batch.length - 1].bytes.length
+    if (batch.length === DEFAULT_BATCH_SIZE || bytes >= DEFAULT_BATCH_BYTES) {
+      yield batch.splice(0)
+      bytes = 0
+    }
   }
   if (batch.length) yield batch
 }

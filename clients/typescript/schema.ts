@@ -9,7 +9,7 @@ export interface paths {
         };
         /**
          * Liveness and database check (no auth: ok or not; an admin token also sees what is loaded)
-         * @description Answers 200 when the server is up and its database answers, 503 otherwise. Needs no token; with an admin token it also gives the version, the uptime and the sketches loaded.
+         * @description Answers 200 when the server is up and its database answers, 503 otherwise (also when the database files were deleted or replaced under the server). Needs no token; with an admin token it also gives the version, the uptime and the sketches loaded.
          */
         get: operations["getHealth"];
         put?: never;
@@ -719,7 +719,7 @@ export interface components {
              * @description stable problem type, `/problems/<code>`; clients branch on this
              * @enum {string}
              */
-            type: "/problems/validation-error" | "/problems/invalid-records" | "/problems/unauthorized" | "/problems/forbidden" | "/problems/not-found" | "/problems/conflict" | "/problems/budget-exhausted" | "/problems/payload-too-large" | "/problems/unsupported-media-type" | "/problems/rate-limited" | "/problems/overloaded" | "/problems/service-unavailable" | "/problems/internal-error";
+            type: "/problems/validation-error" | "/problems/invalid-records" | "/problems/unauthorized" | "/problems/forbidden" | "/problems/not-found" | "/problems/conflict" | "/problems/budget-exhausted" | "/problems/payload-too-large" | "/problems/unsupported-media-type" | "/problems/rate-limited" | "/problems/overloaded" | "/problems/service-unavailable" | "/problems/insufficient-storage" | "/problems/internal-error";
             /** @description the title of the type (the same for every problem of one type) */
             title: string;
             /** @description the HTTP status code */
@@ -1355,6 +1355,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The disk is full (insufficient-storage): nothing of the request was kept */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getSelfToken: {
@@ -1577,6 +1586,15 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait before retrying */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The disk is full (insufficient-storage): nothing of the request was kept */
+            507: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -1821,6 +1839,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The disk is full (insufficient-storage): nothing of the request was kept */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getDataset: {
@@ -2050,6 +2077,15 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait before retrying */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The disk is full (insufficient-storage): nothing of the request was kept */
+            507: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -2296,6 +2332,15 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait before retrying */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The disk is full (insufficient-storage): nothing of the request was kept */
+            507: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -2564,6 +2609,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The disk is full (insufficient-storage): nothing of the request was kept */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     listSketches: {
@@ -2819,6 +2873,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The disk is full (insufficient-storage): nothing of the request was kept */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     estimateSketch: {
@@ -2957,6 +3020,15 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait before retrying */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The disk is full (insufficient-storage): nothing of the request was kept */
+            507: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -3210,6 +3282,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The disk is full (insufficient-storage): nothing of the request was kept */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     queryBatch: {
@@ -3350,6 +3431,15 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait before retrying */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The disk is full (insufficient-storage): nothing of the request was kept */
+            507: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -3634,6 +3724,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The disk is full (insufficient-storage): nothing of the request was kept */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getLinkageRun: {
@@ -3861,6 +3960,15 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait before retrying */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The disk is full (insufficient-storage): nothing of the request was kept */
+            507: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -4108,6 +4216,15 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait before retrying */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The disk is full (insufficient-storage): nothing of the request was kept */
+            507: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {

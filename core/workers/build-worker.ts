@@ -1,7 +1,7 @@
 /**
  * Worker thread for a sketch build. It opens its own read-only connection, streams the raw records,
  * draws noise from its own CSPRNG source and writes the noisy sketch into the shared output buffer.
- * Messages: { type: 'progress', done } … then { type: 'done' } or { type: 'error', message }.
+ * Speaks the job protocol (core/workers/job.ts): progress { done } …, then null.
  */
 import { parentPort, workerData } from 'node:worker_threads'
 import { openDatabase } from '../../db/database.js'
@@ -10,6 +10,7 @@ import { productionNoiseSource } from '../../privacy/noise-source.js'
 import type { Plan } from '../../sketch/mechanisms/mechanism.js'
 import { buildSketchData } from '../build.js'
 import { lowerThisWorkerThread } from '../../scan/workers/priority.js'
+import { answerJob } from './job.js'
 
 lowerThisWorkerThread()
 
@@ -27,22 +28,23 @@ export interface BuildJob {
 }
 
 const job = workerData as BuildJob
-const db = openDatabase(job.dbPath, { readonly: true })
-try {
-  const repo = new DatasetRepository(db)
-  const popcounts = job.popcounts && { epsilonMicro: job.popcounts.epsilonMicro, unitBits: job.popcounts.unitBits, out: new Int32Array(job.popcounts.buffer) }
-  buildSketchData(
-    repo.rawRecords(job.datasetId, 0, job.count),
-    job.count,
-    job.plan,
-    productionNoiseSource(),
-    new Uint32Array(job.output, job.outputOffset, job.outputWords),
-    (done) => parentPort!.postMessage({ type: 'progress', done }),
-    popcounts,
-  )
-  parentPort!.postMessage({ type: 'done' })
-} catch (err) {
-  parentPort!.postMessage({ type: 'error', message: err instanceof Error ? err.message : String(err) })
-} finally {
-  db.close()
-}
+const port = parentPort!
+await answerJob(port, () => {
+  const db = openDatabase(job.dbPath, { readonly: true })
+  try {
+    const repo = new DatasetRepository(db)
+    const popcounts = job.popcounts && { epsilonMicro: job.popcounts.epsilonMicro, unitBits: job.popcounts.unitBits, out: new Int32Array(job.popcounts.buffer) }
+    buildSketchData(
+      repo.rawRecords(job.datasetId, 0, job.count),
+      job.count,
+      job.plan,
+      productionNoiseSource(),
+      new Uint32Array(job.output, job.outputOffset, job.outputWords),
+      (done) => port.postMessage({ type: 'progress', done }),
+      popcounts,
+    )
+    return null
+  } finally {
+    db.close()
+  }
+})

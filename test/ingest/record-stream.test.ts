@@ -1,9 +1,9 @@
 import t from 'tap'
 import fc from 'fast-check'
 import seedrandom from 'seedrandom'
-import { formatBits, type Encoding } from '../../sketch/bits.js'
-import { RecordFormatError, type LoadFormat, type ParseOptions } from '../../ingest/index.js'
-import { ENCODINGS, makeIds, parseAll, randomRecordBytes, serialize, type Rec } from './support.js'
+import { bytesFor, formatBits, type Encoding } from '../../sketch/bits.js'
+import { DEFAULT_BATCH_BYTES, DEFAULT_BATCH_SIZE, RecordFormatError, type LoadFormat, type ParseOptions } from '../../ingest/index.js'
+import { ENCODINGS, awkwardChunks, makeIds, parseAll, randomRecordBytes, sameRecords, serialize, type Rec } from './support.js'
 
 // parseRecordStream over every format (ingest/index.ts): properties and option checks.
 
@@ -135,4 +135,20 @@ t.test('options are checked', async (t) => {
   for (const options of bad) {
     await t.rejects(parseAll([''], options), RangeError, JSON.stringify(options))
   }
+})
+
+t.test('batches of long records are bounded by bytes, not only by count', async (t) => {
+  const n = 2 ** 20 // 128 KiB a record
+  const rng = seedrandom('long-records')
+  const recs = Array.from({ length: 150 }, () => ({ id: null, bytes: randomRecordBytes(n, rng) }))
+  for (const format of ['packed', 'text'] as const) {
+    const input = serialize(format, recs, n, 'hex')
+    const chunks = awkwardChunks(input, rng, 64 * 1024)
+    const { records, batchSizes } = await parseAll(chunks, { format, n, encoding: 'hex' })
+    sameRecords(t, records, recs, `${format}: long records`)
+    const perBatch = DEFAULT_BATCH_BYTES / bytesFor(n)
+    t.same(batchSizes, [perBatch, perBatch, 150 - 2 * perBatch], `${format}: batches of ${perBatch} records (${DEFAULT_BATCH_BYTES} bytes), not ${DEFAULT_BATCH_SIZE}`)
+  }
+  const { batchSizes } = await parseAll([serialize('packed', recs.slice(0, 3), n, 'binary')], { format: 'packed', n, batchBytes: 1 })
+  t.same(batchSizes, [1, 1, 1], 'a batch holds at least one record, whatever the bound')
 })

@@ -36,9 +36,9 @@ t.test('worker pool scans give exactly the single-thread results', async (t) => 
   const h = await testApp({ env: { DPDIST_WORKERS: '2' } })
   t.teardown(h.close)
   const { datasets, sketches } = h.services
-  const d = datasets.create(localOperator, { name: 'big', bits: N, unitBits: 1, budgetMicro: 10_000_000, retainRaw: true, metrics: ['hamming', 'edit'] })
+  const d = await datasets.create(localOperator, { name: 'big', bits: N, unitBits: 1, budgetMicro: 10_000_000, retainRaw: true, metrics: ['hamming', 'edit'] })
   await datasets.load(localOperator, 'big', syntheticRecords('pool', M))
-  const job = sketches.build(localOperator, datasets.get(localOperator, 'big'), { metric: 'hamming', epsilonMicro: 4_000_000, k: 32 })
+  const job = await sketches.build(localOperator, datasets.get(localOperator, 'big'), { metric: 'hamming', epsilonMicro: 4_000_000, k: 32 })
   await sketches.whenDone(job.id)
   const built = sketches.get(d, job.id)
   t.equal(built.status, 'ready', `build: ${built.error ?? ''} ${h.logLines.filter((l) => l.includes('"level":50')).join(' ')}`)
@@ -133,7 +133,7 @@ t.test('geometric queries through the server with workers: exact distances from 
   const h = await testApp({ env: { DPDIST_WORKERS: '2' } })
   t.teardown(h.close)
   const { datasets } = h.services
-  datasets.create(localOperator, { name: 'geo', bits: N, unitBits: 1, budgetMicro: 10_000_000, retainRaw: true, metrics: ['hamming', 'edit'] })
+  await datasets.create(localOperator, { name: 'geo', bits: N, unitBits: 1, budgetMicro: 10_000_000, retainRaw: true, metrics: ['hamming', 'edit'] })
   await datasets.load(localOperator, 'geo', syntheticRecords('geo', 20_000))
   const query = Buffer.from(wordsToBytes(randomBits(N, () => 7), N)).toString('hex')
   for (const metric of ['hamming', 'edit'] as const) {
@@ -167,9 +167,9 @@ t.test('a burst far above capacity gets 503 with Retry-After, loses nothing, and
   const h = await testApp({ env: { DPDIST_WORKERS: '2', DPDIST_SCAN_QUEUE: '4' } })
   t.teardown(h.close)
   const { datasets, sketches } = h.services
-  datasets.create(localOperator, { name: 'big', bits: N, unitBits: 1, budgetMicro: 100_000_000, retainRaw: true, metrics: ['hamming'] })
+  await datasets.create(localOperator, { name: 'big', bits: N, unitBits: 1, budgetMicro: 100_000_000, retainRaw: true, metrics: ['hamming'] })
   await datasets.load(localOperator, 'big', syntheticRecords('burst', M))
-  const job = sketches.build(localOperator, datasets.get(localOperator, 'big'), { metric: 'hamming', epsilonMicro: 4_000_000, k: 32 })
+  const job = await sketches.build(localOperator, datasets.get(localOperator, 'big'), { metric: 'hamming', epsilonMicro: 4_000_000, k: 32 })
   await sketches.whenDone(job.id)
   const query = Buffer.from(wordsToBytes(randomBits(N, () => 12345), N)).toString('hex')
   // warm the workers so the burst measures queueing, not thread start-up

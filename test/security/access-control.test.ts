@@ -9,7 +9,7 @@
  */
 import t from 'tap'
 import { createHash, randomBytes } from 'node:crypto'
-import { readFileSync, readdirSync } from 'node:fs'
+import { readFileSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { LightMyRequestResponse } from 'fastify'
 import { testApp, type TestApp } from '../support/app.js'
@@ -324,7 +324,7 @@ t.test('tokens are stored only as SHA-256 hashes and revocation takes effect at 
     t.match(created.token, /^dpd_[A-Za-z0-9_-]{43}$/, '256 random bits')
   }
   h.db.pragma('wal_checkpoint(FULL)')
-  const files = readdirSync(h.dir).filter((f) => f.startsWith('dpdist.db'))
+  const files = readdirSync(h.dir).filter((f) => f.startsWith('dpdist.db') && statSync(join(h.dir, f)).isFile())
   t.ok(files.length >= 1)
   for (const f of files) {
     const bytes = readFileSync(join(h.dir, f))

@@ -228,13 +228,13 @@ t.test('an inline build (no worker threads) writes progress while it reads the r
   const rng = new SeededNoiseSource('inline')
   await h.services.datasets.load(
     localOperator,
-    h.services.datasets.create(localOperator, { name: 'inline', bits: 64, unitBits: 1, budgetMicro: 5_000_000, retainRaw: true, metrics: ['hamming'] }).name,
+    (await h.services.datasets.create(localOperator, { name: 'inline', bits: 64, unitBits: 1, budgetMicro: 5_000_000, retainRaw: true, metrics: ['hamming'] })).name,
     (async function* () {
       yield Array.from({ length: m }, () => ({ id: null, bytes: wordsToBytes(randomBits(64, () => rng.nextUint32()), 64) }))
     })(),
   )
   const d = h.services.datasets.get(localOperator, 'inline')
-  const job = h.services.sketches.build(localOperator, d, { metric: 'hamming', epsilonMicro: 2_000_000, k: 8 })
+  const job = await h.services.sketches.build(localOperator, d, { metric: 'hamming', epsilonMicro: 2_000_000, k: 8 })
   await h.services.sketches.whenDone(job.id)
   const done = h.services.sketches.get(d, job.id)
   t.equal(done.status, 'ready', done.error ?? '')

@@ -54,7 +54,7 @@ export async function testApp(options: TestAppOptions = {}): Promise<TestApp> {
     DPDIST_MAX_EVENT_LOOP_DELAY_MS: '0',
     ...options.env,
   })
-  const db = openDatabase(config.dbPath)
+  const db = openDatabase(config.dbPath, { busyTimeoutMs: config.busyTimeoutMs })
   const logLines: string[] = []
   const sink = new Writable({
     write(chunk, _enc, cb) {
@@ -65,7 +65,7 @@ export async function testApp(options: TestAppOptions = {}): Promise<TestApp> {
   const logger = pino(loggerOptions(config.logLevel), sink)
   const metrics = new Metrics()
   const services = createServices({ ...repositories(db), config, noise: options.noise ?? productionNoiseSource(), log: logger }, { onScan: (records, seconds) => metrics.observeScan(records, seconds) })
-  services.tokens.bootstrap()
+  await services.tokens.bootstrap()
   services.sketches.loadAll()
   const app = await buildApp({ config, services, metrics, logger, disableLimits: options.disableLimits })
   await app.ready()

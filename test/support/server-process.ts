@@ -5,6 +5,7 @@
  * answers 200; `api` is a small fetch wrapper that sends the bearer token.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
+import { request } from 'node:http'
 import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 
@@ -41,6 +42,13 @@ export interface StartOptions {
   adminToken?: string | null
   /** How long to wait for /health (default 30 s). */
   startTimeoutMs?: number
+  /**
+   * A command that runs the server (e.g. `['unshare', '--pid', '--fork', '--mount-proc',
+   * '--kill-child']`): the child is then the wrapper, and killing it must end the server.
+   */
+  wrap?: string[]
+  /** Run as this user (the caller must be root): for permission checks, which root would bypass. */
+  user?: { uid: number; gid: number }
 }
 
 /** A TCP port that was free a moment ago (the kernel picks it; the listener is closed again). */
@@ -57,12 +65,49 @@ export function freePort(): Promise<number> {
   })
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/** Polls `probe` until it returns true (or throws after `ms`). */
+export async function until(probe: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await sleep(20)
+  }
+}
+
+/**
+ * Streams an upload that never ends by itself: chunks from `next` are written (respecting
+ * back-pressure) until `stop()` is called or the connection dies. Resolves nothing; errors are
+ * expected (the server is killed under it, or the upload is aborted on purpose).
+ */
+export function endlessUpload(s: Pick<ServerProcess, 'url' | 'adminToken'>, path: string, headers: Record<string, string>, next: () => Buffer): { stop(): void } {
+  let stopped = false
+  const req = request(`${s.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${s.adminToken}`, 'transfer-encoding': 'chunked', ...headers } })
+  req.on('error', () => {})
+  req.on('response', (res) => res.resume())
+  const pump = () => {
+    while (!stopped && !req.destroyed) {
+      if (!req.write(next())) {
+        req.once('drain', pump)
+        return
+      }
+    }
+  }
+  pump()
+  return {
+    stop() {
+      stopped = true
+      req.destroy()
+    },
+  }
+}
 
 async function spawnOnce(options: StartOptions): Promise<ServerProcess | 'port-in-use'> {
   const port = await freePort()
   const adminToken = options.adminToken === undefined ? SERVER_ADMIN : options.adminToken
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/server.ts'], {
+  const command = [...(options.wrap ?? []), process.execPath, '--import', 'tsx', 'server/server.ts']
+  const child = spawn(command[0], command.slice(1), {
     cwd: repoRoot,
     env: {
       PATH: process.env.PATH,
@@ -77,6 +122,7 @@ async function spawnOnce(options: StartOptions): Promise<ServerProcess | 'port-i
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...options.user,
   })
   let out = ''
   let err = ''
@@ -186,4 +232,35 @@ export interface SketchView {
   status: string
   progress: number
   error: string | null
+}
+
+/**
+ * Polls GET /health every `everyMs` until stopped and keeps the latencies (ms): the event-loop
+ * checks of the fault tests. A non-200 answer is recorded as such, not thrown.
+ */
+export function watchHealth(s: Pick<ServerProcess, 'url'>, everyMs = 50): { stop(): Promise<{ latencies: number[]; max: number; failures: number }> } {
+  let running = true
+  const latencies: number[] = []
+  let failures = 0
+  const loop = (async () => {
+    while (running) {
+      const t0 = performance.now()
+      try {
+        const res = await fetch(`${s.url}/health`)
+        await res.arrayBuffer()
+        if (res.status !== 200) failures++
+      } catch {
+        failures++
+      }
+      latencies.push(performance.now() - t0)
+      await sleep(everyMs)
+    }
+  })()
+  return {
+    async stop() {
+      running = false
+      await loop
+      return { latencies, max: latencies.length ? Math.max(...latencies) : 0, failures }
+    },
+  }
 }

@@ -9,6 +9,7 @@ import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod'
 import { EpsilonError } from '../../../privacy/epsilon.js'
 import { BitParseError } from '../../../sketch/bits.js'
 import { DomainError } from '../../../core/errors.js'
+import { storeFailure } from '../../../core/store-errors.js'
 import { RecordFormatError } from '../../../ingest/index.js'
 import { ScanClosingError, ScanOverloadError } from '../../../scan/errors.js'
 import { ProblemError, domainStatus, problemBody, type ProblemCode } from '../../errors.js'
@@ -58,9 +59,21 @@ function send(reply: FastifyReply, req: FastifyRequest, status: number, code: Pr
   return reply.code(status).type('application/problem+json').send(problemBody(status, code, detail, req.url.split('?')[0], ext))
 }
 
+/** The client went away before its request was read to the end (it closed or reset the connection): not an error of ours. */
+function clientGone(err: FastifyError, req: FastifyRequest): boolean {
+  const gone = req.raw.destroyed || req.raw.socket?.destroyed === true
+  return gone && (err.code === 'ECONNRESET' || err.code === 'ERR_STREAM_PREMATURE_CLOSE' || err.message === 'aborted')
+}
+
 export default fp(async (app) => {
-  app.setErrorHandler(async (err: FastifyError, req, reply) => {
+  app.setErrorHandler(async (raw: FastifyError, req, reply) => {
+    if (clientGone(raw, req)) {
+      req.log.info('the client closed the connection before its request was read; nothing of it is kept')
+      return reply.code(400).send()
+    }
     await drainRest(req)
+    // a busy lock, a full disk: answered as the domain errors they are, never as a 500
+    const err = (storeFailure(raw) ?? raw) as FastifyError
     if (err instanceof DomainError) {
       const status = domainStatus[err.code]
       if (status === 503 && typeof err.details.retryAfter === 'number') reply.header('Retry-After', String(err.details.retryAfter))

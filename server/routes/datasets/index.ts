@@ -24,7 +24,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req, reply) => {
-      const created = datasets.create(req.principal, createDatasetInput(req.body))
+      const created = await datasets.create(req.principal, createDatasetInput(req.body))
       return reply.code(201).send(summarize(created))
     },
   )
@@ -71,7 +71,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req, reply) => {
-      datasets.delete(req.principal, req.params.name)
+      await datasets.delete(req.principal, req.params.name)
       return reply.code(204).send(null)
     },
   )

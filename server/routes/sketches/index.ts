@@ -23,7 +23,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     },
     async (req, reply) => {
       const d = datasets.get(req.principal, req.params.name)
-      const job = sketches.build(req.principal, d, sketchRequest(req.body, cap))
+      const job = await sketches.build(req.principal, d, sketchRequest(req.body, cap))
       return reply.code(202).header('Location', `/v1/datasets/${d.name}/sketches/${job.id}`).send(job)
     },
   )

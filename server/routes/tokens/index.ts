@@ -17,7 +17,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req, reply) => {
-      const { token, secret } = app.services.tokens.create(req.principal, createTokenInput(req.body))
+      const { token, secret } = await app.services.tokens.create(req.principal, createTokenInput(req.body))
       return reply.code(201).send({ ...tokenView(token), token: secret })
     },
   )
@@ -59,7 +59,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: tokenViewSchema, ...errorResponses },
       },
     },
-    async (req) => tokenView(app.services.tokens.revoke(req.principal, req.params.id)),
+    async (req) => tokenView(await app.services.tokens.revoke(req.principal, req.params.id)),
   )
 }
 export default routes
