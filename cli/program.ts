@@ -80,6 +80,16 @@ async function openBackend(target: Target, create: boolean, env: Record<string, 
   return openLocalBackend({ path: target.path, create, env })
 }
 
+/** What the command groups below register with: the program, the process's streams, and the backend runner. */
+interface Registrar {
+  program: Command
+  io: Io
+  /** Runs a command with a backend (opened for it, always closed). */
+  withBackend: (create: boolean, fn: (ctx: CommandContext) => Promise<void>) => (cmd: Command) => Promise<void>
+  /** The Command, commander's last action argument. */
+  last: (args: unknown[]) => Command
+}
+
 export function buildProgram(io: Io): Command {
   const program = new Command('dpdist')
   program
@@ -112,7 +122,13 @@ export function buildProgram(io: Io): Command {
     }
   const last = (args: unknown[]) => args[args.length - 1] as Command
 
-  // --- serve
+  const r: Registrar = { program, io, withBackend, last }
+  for (const add of [addServe, addDatasetCommands, addSketchCommands, addQueryCommands, addBudgetAndTokenCommands, addDemo]) add(r)
+  return program
+}
+
+/** The serve command. */
+function addServe({ program, io }: Registrar): void {
   program
     .command('serve')
     .description('run the HTTP server (configuration from the environment; flags take precedence)')
@@ -126,8 +142,10 @@ export function buildProgram(io: Io): Command {
       await serve(io, { host: o.host, port: o.port, db: g.db })
       serverStarted = true
     })
+}
 
-  // --- dataset
+/** The dataset, load commands. */
+function addDatasetCommands({ program, withBackend, last }: Registrar): void {
   const dataset = program.command('dataset').description('create, list, show and delete datasets')
   dataset
     .command('create <name>')
@@ -157,7 +175,6 @@ export function buildProgram(io: Io): Command {
     .description('delete a dataset, its records and sketches (admin; the ledger stays)')
     .action((name: string, ...rest) => withBackend(false, (ctx) => deleteDataset(ctx, name))(last(rest)))
 
-  // --- load
   program
     .command('load <name> <file>')
     .description('load records from a file (- for stdin), all or nothing (admin)')
@@ -168,8 +185,10 @@ export function buildProgram(io: Io): Command {
     .action((name: string, file: string, o: { format?: LoadFormat; encoding?: Encoding }, ...rest) =>
       withBackend(false, (ctx) => load(ctx, name, file, o))(last(rest)),
     )
+}
 
-  // --- sketch
+/** The sketch commands. */
+function addSketchCommands({ program, withBackend, last }: Registrar): void {
   const sketch = program.command('sketch').description('build, estimate, list and inspect private sketches')
   const sketchFlags = (c: Command) =>
     c
@@ -197,8 +216,10 @@ export function buildProgram(io: Io): Command {
     .command('status <name> <id>')
     .description('status and progress of one sketch')
     .action((name: string, id: string, ...rest) => withBackend(false, (ctx) => sketchStatus(ctx, name, id))(last(rest)))
+}
 
-  // --- query
+/** The query, link commands. */
+function addQueryCommands({ program, withBackend, last }: Registrar): void {
   program
     .command('query <name>')
     .description('estimated distances from a query string to the records (sketch: free; geometric: charged)')
@@ -215,7 +236,6 @@ export function buildProgram(io: Io): Command {
     .option('--sketch <id>', 'the sketch to use (default: the latest ready one for the metric)')
     .action((name: string, o, ...rest) => withBackend(false, (ctx) => query(ctx, name, o))(last(rest)))
 
-  // --- link
   program
     .command('link <name> <file>')
     .description("link a file of the other party's records against the dataset's sketch (free); candidate pairs as CSV")
@@ -230,8 +250,10 @@ export function buildProgram(io: Io): Command {
     .option('--sketch <id>', 'the sketch to use (default: the latest ready Hamming sketch)')
     .option('--out <file>', 'write the candidate pairs as CSV')
     .action((name: string, file: string, o, ...rest) => withBackend(false, (ctx) => link(ctx, name, file, o))(last(rest)))
+}
 
-  // --- budget
+/** The budget, token commands. */
+function addBudgetAndTokenCommands({ program, withBackend, last }: Registrar): void {
   program
     .command('budget <name>')
     .description('ε budget, spend (per principal for an admin) and ledger of a dataset')
@@ -242,7 +264,6 @@ export function buildProgram(io: Io): Command {
       return withBackend(false, (ctx) => (o.deleted ? deletedBudgets(ctx, name) : budget(ctx, name, o.set)))(last(rest))
     })
 
-  // --- token
   const token = program.command('token').description('API tokens (admin)')
   token
     .command('create')
@@ -260,8 +281,10 @@ export function buildProgram(io: Io): Command {
     .command('revoke <id>')
     .description('revoke a token')
     .action((id: string, ...rest) => withBackend(false, (ctx) => revokeToken(ctx, id))(last(rest)))
+}
 
-  // --- demo
+/** The demo command. */
+function addDemo({ program, io }: Registrar): void {
   program
     .command('demo')
     .description('synthetic data, a private sketch and a query: estimates next to the truth (temporary database unless --db or --url)')
@@ -286,9 +309,8 @@ export function buildProgram(io: Io): Command {
         if (dir !== null) rmSync(dir, { recursive: true, force: true })
       }
     })
-
-  return program
 }
+
 
 /** Whether --json is among the flags (before any `--`), even when parsing them failed. */
 function wantsJson(argv: string[]): boolean {
