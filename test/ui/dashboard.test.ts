@@ -39,7 +39,7 @@ async function seed(server: ServerProcess) {
   await must(server, 'POST', '/v1/datasets', { json: { name: 'clk', bits: N, epsilonBudget: 10, retainRaw: true, metrics: ['hamming'] } }, 201)
   await must(server, 'POST', '/v1/datasets/clk/records', { json: { records } }, 201)
   await must(server, 'POST', '/v1/datasets', { json: { name: 'iris', bits: 128, epsilonBudget: 5 } }, 201)
-  const analyst = await must<{ token: string }>(server, 'POST', '/v1/tokens', { json: { role: 'analyst', datasets: ['clk'], label: 'linkage team' } }, 201)
+  const analyst = await must<{ token: string }>(server, 'POST', '/v1/tokens', { json: { role: 'analyst', datasets: [{ name: 'clk', epsilonQuota: 2 }], label: 'linkage team' } }, 201)
   return { records, analyst: analyst.token }
 }
 
@@ -163,6 +163,9 @@ t.test('the dashboard in headless Chromium', { skip }, async (t) => {
     t.same(await page.getByTestId('dataset-card').evaluateAll((cards) => cards.map((c) => c.getAttribute('data-name'))), ['clk'], 'an analyst sees only its dataset')
     t.equal(await page.getByTestId('planner').count(), 0, 'and no build planner')
     await page.locator('[data-testid=sketch-row][data-status=ready]').waitFor(WAIT)
+    const quota = page.getByTestId('quotas').locator('tbody tr')
+    await quota.first().waitFor(WAIT)
+    t.same(await quota.first().locator('td').allTextContents(), ['you', '2', '0', '2'], 'the analyst sees its own ε quota: 2, none spent')
   })
 
   await stepTest('wrong token', async (t) => {

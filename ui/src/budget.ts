@@ -10,6 +10,7 @@ import { eps, micro, time } from './format.js'
 const LEDGER_ROWS = 50
 
 interface Quota {
+  /** The token, or "you" for an analyst's own quota. */
   tokenId: string
   quota: number
   spent: number
@@ -17,18 +18,16 @@ interface Quota {
 }
 
 /**
- * Per-token ε quotas, when the budget answer has them (a `quotas` array of {tokenId, quota or
- * epsilonQuota, spent, remaining?}); servers without quotas do not, and the table is not shown.
+ * Per-token ε quotas from the budget answer: an admin sees every principal that has a quota
+ * (`principals`), an analyst its own (`quota`); no table when there are none.
  */
 function quotasOf(b: Budget): Quota[] | null {
-  const raw = (b as Budget & { quotas?: unknown }).quotas
-  if (!Array.isArray(raw)) return null
-  return raw.flatMap((q: Record<string, unknown>) => {
-    const quota = typeof q.quota === 'number' ? q.quota : q.epsilonQuota
-    const spent = typeof q.spent === 'number' ? q.spent : q.epsilonSpent
-    if (typeof q.tokenId !== 'string' || typeof quota !== 'number' || typeof spent !== 'number') return []
-    return [{ tokenId: q.tokenId, quota, spent, remaining: typeof q.remaining === 'number' ? q.remaining : quota - spent }]
-  })
+  const own = b.quota ? [{ tokenId: 'you', quota: b.quota.epsilonQuota, spent: b.quota.spent, remaining: b.quota.remaining }] : []
+  const all = (b.principals ?? []).flatMap((p) =>
+    p.epsilonQuota === null || p.tokenId === null ? [] : [{ tokenId: p.tokenId, quota: p.epsilonQuota, spent: p.spent, remaining: p.remaining ?? p.epsilonQuota - p.spent }],
+  )
+  const quotas = [...own, ...all]
+  return quotas.length ? quotas : null
 }
 
 function table(testid: string, headings: string[], rows: HTMLTableRowElement[]): HTMLElement {
