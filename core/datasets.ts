@@ -1,6 +1,5 @@
 /** Dataset lifecycle and all-or-nothing record loading. */
 import type { Dataset, MetricName } from '../db/datasets.js'
-import type { WalScrubber } from '../db/wal-scrub.js'
 import { parseBits } from '../sketch/bits.js'
 import { conflict, invalid, notFound, unavailable } from './errors.js'
 import { write, type ServiceContext } from './context.js'
@@ -60,16 +59,14 @@ export function showableId(id: string, n: number): boolean {
 /**
  * Caches of other services need no word of a deletion: they check the dataset's generation in the
  * store before every use (a deletion may come from another process). Deleting, and discarding an
- * upload, empty the write-ahead log of the removed bits (`wal`).
+ * upload, go through the janitor, which also empties the write-ahead log of the removed bits.
  */
 export class DatasetService {
   readonly #ctx: ServiceContext
-  readonly #wal: WalScrubber
   readonly #janitor: Janitor
 
-  constructor(ctx: ServiceContext, wal: WalScrubber, janitor: Janitor) {
+  constructor(ctx: ServiceContext, janitor: Janitor) {
     this.#ctx = ctx
-    this.#wal = wal
     this.#janitor = janitor
   }
 
@@ -110,11 +107,8 @@ export class DatasetService {
     if (marked === 'upload-in-progress') throw conflict(`dataset "${name}" has an upload in progress`)
     if (marked === 'gone') throw notFound(`no dataset named "${name}"`)
     this.#ctx.log.info({ dataset: name, datasetId: d.id }, 'dataset deleted; its rows are being removed')
-    // the raw bits leave the -wal file once the last chunk is gone (db/wal-scrub.ts)
-    const finished = this.#janitor.schedule({ kind: 'delete-dataset', datasetId: d.id }).then(() => {
-      this.#wal.scrub()
-    })
-    return { finished }
+    // the janitor empties the -wal file of the bits once the last chunk is gone (db/wal-scrub.ts)
+    return { finished: this.#janitor.schedule({ kind: 'delete-dataset', datasetId: d.id }) }
   }
 
   /**
@@ -160,8 +154,11 @@ export class DatasetService {
       // the pending rows go in the background, in chunks, retried until done (a full disk may fail
       // the first attempts); the dataset takes no other upload until then; the -wal is scrubbed after
       this.#janitor.uploadEnded(dataset.id)
-      void this.#janitor.schedule({ kind: 'discard-upload', datasetId: dataset.id }).then(() => this.#wal.scrub())
+      const discarded = this.#janitor.schedule({ kind: 'discard-upload', datasetId: dataset.id })
       const store = storeFailure(err)
+      // a refused upload answers once its rows and their bits are gone; one the store failed (a full
+      // disk) is cleaned in the background, retried until it succeeds
+      if (!store) await discarded
       if (store) this.#ctx.log.warn({ dataset: name, err: (err as Error).message, code: (err as { code?: unknown }).code }, 'upload failed in the store; its rows are being removed')
       throw store ?? err
     }

@@ -53,8 +53,8 @@ export interface ServiceOptions {
 export function createServices(ctx: ServiceContext, options: ServiceOptions = {}): Services {
   const scanner = ctx.config.workers > 0 ? new ScanPool(ctx.config.workers, ctx.config.scanQueue) : inlineScanner
   const wal = new WalScrubber(ctx.db, ctx.log)
-  const janitor = new Janitor(ctx, { retry: options.retryCleanups })
-  const datasets = new DatasetService(ctx, wal, janitor)
+  const janitor = new Janitor(ctx, { retry: options.retryCleanups, afterCleanup: () => wal.scrub() })
+  const datasets = new DatasetService(ctx, janitor)
   const tokens = new TokenService(ctx)
   const budget = new BudgetService(ctx)
   const sketches = new SketchService(ctx, budget, wal)

@@ -32,7 +32,18 @@ interface Entry {
   kick(): void
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+/** Waits for `p` for at most `ms`; the timer is cleared either way, so it never holds a process open. */
+async function within(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms)
+  })
+  try {
+    await Promise.race([p.then(() => undefined, () => undefined), timeout])
+  } finally {
+    clearTimeout(timer)
+  }
+}
 
 const keyOf = (job: CleanupJob) => `${job.kind}:${job.datasetId}`
 
@@ -51,10 +62,27 @@ export class Janitor {
    * `retry: false` (a CLI command): a job that fails is left for the next process instead of being
    * retried, so that a command never waits for free disk space.
    */
-  constructor(ctx: ServiceContext, options: { retry?: boolean } = {}) {
+  readonly #afterCleanup: () => void
+
+  /**
+   * `afterCleanup` runs after every finished job: the removed rows' bits may still be in the
+   * write-ahead log, so the caller empties it (db/wal-scrub.ts).
+   */
+  constructor(ctx: ServiceContext, options: { retry?: boolean; afterCleanup?: () => void } = {}) {
     this.#ctx = ctx
     this.#dbPath = databasePath(ctx.db)
     this.#retry = options.retry ?? true
+    this.#afterCleanup = options.afterCleanup ?? (() => {})
+  }
+
+  /**
+   * Waits for the cleanups scheduled so far, for at most `ms` (a full disk can keep one waiting for
+   * space). True when none is left.
+   */
+  async idle(ms: number): Promise<boolean> {
+    const all = Promise.allSettled([...this.#jobs.values()].map((e) => e.done))
+    await within(all, ms)
+    return this.#jobs.size === 0
   }
 
   uploadStarted(datasetId: number): void {
@@ -79,7 +107,10 @@ export class Janitor {
     const key = keyOf(job)
     const existing = this.#jobs.get(key)
     if (existing) return existing.done
-    if (this.#firstStepFinished(job)) return Promise.resolve()
+    if (this.#firstStepFinished(job)) {
+      this.#afterCleanup()
+      return Promise.resolve()
+    }
     let wake: (() => void) | null = null
     const entry: Entry = {
       job,
@@ -94,7 +125,9 @@ export class Janitor {
           resolve()
         }
       })
-    entry.done = this.#loop(job, pause).finally(() => this.#jobs.delete(key))
+    entry.done = this.#loop(job, pause)
+      .then(() => this.#afterCleanup())
+      .finally(() => this.#jobs.delete(key))
     this.#jobs.set(key, entry)
     return entry.done
   }
@@ -110,7 +143,7 @@ export class Janitor {
     if (!this.abandoned(datasetId, owner)) return 'in-progress'
     const done = this.schedule({ kind: 'discard-upload', datasetId })
     this.#jobs.get(keyOf({ kind: 'discard-upload', datasetId }))?.kick()
-    await Promise.race([done, sleep(waitMs)])
+    await within(done, waitMs)
     return this.#ctx.datasets.uploadOwner(datasetId) ? 'cleaning' : 'free'
   }
 

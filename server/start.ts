@@ -39,6 +39,9 @@ function handOver(secret: string, config: Config, logger: Logger): void {
   logger.warn({ path }, 'generated an admin token and wrote it to this file (mode 0600): read it, store it safely and delete the file; set DPDIST_ADMIN_TOKEN to choose your own')
 }
 
+/** The longest the start waits for the cleanups a dead process left (chunked, off the event loop). */
+const START_CLEANUP_WAIT_MS = 60_000
+
 export interface Running {
   app: FastifyInstance
   services: Services
@@ -84,9 +87,11 @@ export async function start(config: Config, logger: Logger = pino(loggerOptions(
     db.close()
   }
   try {
-    const url = await app.listen({ host: config.host, port: config.port })
-    // uploads and deletions that a dead process left unfinished, then every 30 s
+    // uploads and deletions that a dead process left unfinished (then every 30 s): their rows and
+    // the bits in the -wal go before the server answers, unless a full disk holds them up
     services.janitor.start()
+    if (!(await services.janitor.idle(START_CLEANUP_WAIT_MS))) logger.warn({ waitedMs: START_CLEANUP_WAIT_MS }, 'start-up cleanups still running; serving meanwhile')
+    const url = await app.listen({ host: config.host, port: config.port })
     return { app, services, url, close }
   } catch (err) {
     await close()

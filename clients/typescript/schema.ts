@@ -144,7 +144,7 @@ export interface paths {
         post?: never;
         /**
          * Delete a dataset, its records and sketches (admin); its ledger stays
-         * @description Deletes the records and sketches. The ledger rows stay, so ε spent on the name is never forgotten.
+         * @description Deletes the records and sketches. The name is free at once; the answer comes once the rows (removed in short steps that leave other writers the lock) and their bits in the write-ahead log are gone. The ledger rows stay, so ε spent on the name is never forgotten.
          */
         delete: operations["deleteDataset"];
         options?: never;

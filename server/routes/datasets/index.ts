@@ -65,13 +65,15 @@ const routes: FastifyPluginAsyncZod = async (app) => {
         tags: ['datasets'],
         operationId: 'deleteDataset',
         summary: 'Delete a dataset, its records and sketches (admin); its ledger stays',
-        description: 'Deletes the records and sketches. The ledger rows stay, so ε spent on the name is never forgotten.',
+        description:
+          'Deletes the records and sketches. The name is free at once; the answer comes once the rows (removed in short steps that leave other writers the lock) and their bits in the write-ahead log are gone. The ledger rows stay, so ε spent on the name is never forgotten.',
         params: nameParams,
         response: { 204: z.null(), ...errorResponses },
       },
     },
     async (req, reply) => {
-      await datasets.delete(req.principal, req.params.name)
+      const { finished } = await datasets.delete(req.principal, req.params.name)
+      await finished
       return reply.code(204).send(null)
     },
   )
