@@ -97,7 +97,9 @@ export class DatasetService {
   /**
    * Deletes a dataset: at once it is gone for every reader and its name is free; its rows are
    * removed in the background in short transactions (core/janitor.ts). `finished` resolves when
-   * they are (a CLI command waits for it; the server does not).
+   * they and their bits in the -wal are gone, or when the first attempt failed (a lock another
+   * process holds, a full disk) and the janitor goes on retrying; both the CLI and the server's
+   * DELETE wait for it before they answer.
    */
   async delete(principal: Principal, name: string): Promise<{ finished: Promise<void> }> {
     // access first (404 for a dataset this token may not see, as everywhere), then the role (403)
@@ -108,7 +110,9 @@ export class DatasetService {
     if (marked === 'gone') throw notFound(`no dataset named "${name}"`)
     this.#ctx.log.info({ dataset: name, datasetId: d.id }, 'dataset deleted; its rows are being removed')
     // the janitor empties the -wal file of the bits once the last chunk is gone (db/wal-scrub.ts)
-    return { finished: this.#janitor.schedule({ kind: 'delete-dataset', datasetId: d.id }) }
+    const job = { kind: 'delete-dataset', datasetId: d.id } as const
+    void this.#janitor.schedule(job)
+    return { finished: this.#janitor.firstAttempt(job) }
   }
 
   /**
@@ -154,11 +158,13 @@ export class DatasetService {
       // the pending rows go in the background, in chunks, retried until done (a full disk may fail
       // the first attempts); the dataset takes no other upload until then; the -wal is scrubbed after
       this.#janitor.uploadEnded(dataset.id)
-      const discarded = this.#janitor.schedule({ kind: 'discard-upload', datasetId: dataset.id })
+      const job = { kind: 'discard-upload', datasetId: dataset.id } as const
+      void this.#janitor.schedule(job)
       const store = storeFailure(err)
-      // a refused upload answers once its rows and their bits are gone; one the store failed (a full
-      // disk) is cleaned in the background, retried until it succeeds
-      if (!store) await discarded
+      // a refused upload answers once its rows and their bits are gone, or once the first attempt
+      // failed (a lock held elsewhere); one the store failed (a full disk) is cleaned in the
+      // background, retried until it succeeds
+      if (!store) await this.#janitor.firstAttempt(job)
       if (store) this.#ctx.log.warn({ dataset: name, err: (err as Error).message, code: (err as { code?: unknown }).code }, 'upload failed in the store; its rows are being removed')
       throw store ?? err
     }

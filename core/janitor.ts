@@ -28,6 +28,8 @@ interface Entry {
   job: CleanupJob
   /** Resolves when the job's loop ends (finished, or stopped by close). */
   done: Promise<void>
+  /** Resolves when the first attempt ends, whether it finished the job or failed (a busy lock, a full disk). */
+  tried: Promise<void>
   /** Ends a pause between attempts now. */
   kick(): void
 }
@@ -112,9 +114,11 @@ export class Janitor {
       return Promise.resolve()
     }
     let wake: (() => void) | null = null
+    let tried = () => {}
     const entry: Entry = {
       job,
       done: Promise.resolve(),
+      tried: new Promise<void>((resolve) => (tried = resolve)),
       kick: () => wake?.(),
     }
     const pause = (ms: number) =>
@@ -125,11 +129,23 @@ export class Janitor {
           resolve()
         }
       })
-    entry.done = this.#loop(job, pause)
+    entry.done = this.#loop(job, pause, tried)
       .then(() => this.#afterCleanup())
-      .finally(() => this.#jobs.delete(key))
+      .finally(() => {
+        tried()
+        this.#jobs.delete(key)
+      })
     this.#jobs.set(key, entry)
     return entry.done
+  }
+
+  /**
+   * Resolves once the scheduled job is done or its first attempt has failed (then it goes on in
+   * the background): what a request that removed rows waits for before it answers, so that it
+   * answers after the rows are gone, yet never waits on a lock another process holds.
+   */
+  firstAttempt(job: CleanupJob): Promise<void> {
+    return this.#jobs.get(keyOf(job))?.tried ?? Promise.resolve()
   }
 
   /**
@@ -201,7 +217,7 @@ export class Janitor {
     }
   }
 
-  async #loop(job: CleanupJob, pause: (ms: number) => Promise<void>): Promise<void> {
+  async #loop(job: CleanupJob, pause: (ms: number) => Promise<void>, tried: () => void): Promise<void> {
     let wait = RETRY_MIN_MS
     while (!this.#closing) {
       try {
@@ -209,6 +225,7 @@ export class Janitor {
         if (report !== null) this.#report(job, report)
         return
       } catch (err) {
+        tried()
         const code = (err as { code?: unknown }).code
         this.#ctx.log.warn(
           { cleanup: job.kind, datasetId: job.datasetId, err: err instanceof Error ? err.message : String(err), code, retryInMs: this.#retry ? wait : null },
