@@ -16,6 +16,8 @@
  * level T_cap = M/4 (x_cap = (1 − 2/M)^{M/4}); T̂ = mean_r T̂_r, clipped to [0, n]. The unclipped mean
  * is reported as Estimate.unbiased: the inversion's own bias is second order (½·g''·Var(Ô), below
  * 0.05 sd at the tested ε), so without the clip at 0 its mean over records is their mean distance.
+ * That holds on average over random tables. A deployed sketch has one table, whose collisions among the
+ * n positions are fixed: with M ≫ n (ε = 8 CLK plans) its own bias reaches about 0.2 sd (docs/linkage.md#accuracy).
  * Status `saturated` when the mean 1 − 2Ō/M falls below x_cap (Ō = mean of the Ô_r): the distance is
  * about T_cap or more; the estimate is then T_cap, reported as a lower bound (ciHigh = n).
  *
